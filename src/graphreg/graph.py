@@ -52,3 +52,50 @@ class Graph:
     def num_edges(self) -> int:
         """Number of stored (directed) edges; an undirected edge counts twice."""
         return int(self.edge_index.shape[1])
+
+
+def _check_shape(log_attention: torch.Tensor, graph: Graph) -> None:
+    if log_attention.shape != (graph.num_nodes, graph.num_nodes):
+        raise ValueError(
+            f"log_attention has shape {tuple(log_attention.shape)}, expected ({graph.num_nodes}, {graph.num_nodes}) "
+            f"for graph {graph.name!r}"
+        )
+
+
+def _edges_on(graph: Graph, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, int]:
+    """Sources, targets and weights ``Ã_ij = 1 / outdeg(i)`` of the row-normalized adjacency on
+    ``like``'s device and dtype, plus the number of nodes with at least one out-edge (the rows
+    the regularizer and the alignment metric average over)."""
+    edge_index = graph.edge_index.to(like.device)
+    sources, targets = edge_index[0], edge_index[1]
+    out_degree = torch.bincount(sources, minlength=graph.num_nodes)
+    weights = 1.0 / out_degree[sources].to(like.dtype)
+    return sources, targets, weights, int((out_degree > 0).sum())
+
+
+def graph_attention_kl(log_attention: torch.Tensor, graph: Graph) -> torch.Tensor:
+    """Mean over nodes ``i`` with at least one out-edge of ``KL(Ã_i ‖ α_i)``.
+
+    ``log_attention`` is an ``(N, N)`` matrix of log attention weights of one head (rows sum to
+    one after ``exp``); ``Ã`` is ``graph``'s row-normalized adjacency, so a directed graph keeps
+    its direction. ``KL(Ã_i ‖ α_i) = Σ_{j ∈ N(i)} Ã_ij (log Ã_ij − log α_ij)``: only the attention
+    at edge positions is gathered, so no dense adjacency is ever built. Zero when the head puts
+    all of row ``i``'s mass uniformly on ``i``'s neighbours; a graph without edges gives 0.
+    """
+    _check_shape(log_attention, graph)
+    sources, targets, weights, num_rows = _edges_on(graph, log_attention)
+    if num_rows == 0:
+        return log_attention.new_zeros(())
+    edge_log_attention = log_attention[sources, targets]
+    return (weights * (torch.log(weights) - edge_log_attention)).sum() / num_rows
+
+
+def attention_edge_mass(log_attention: torch.Tensor, graph: Graph) -> torch.Tensor:
+    """Alignment of one head with ``graph``: mean over nodes with at least one out-edge of the
+    attention mass ``Σ_{j ∈ N(i)} α_ij`` that row ``i`` puts on its neighbours (1 = fully on the
+    graph; ``outdeg(i) / N`` on average for uniform attention)."""
+    _check_shape(log_attention, graph)
+    sources, targets, _, num_rows = _edges_on(graph, log_attention)
+    if num_rows == 0:
+        return log_attention.new_zeros(())
+    return log_attention[sources, targets].exp().sum() / num_rows

@@ -1,0 +1,172 @@
+"""The gene-attention model: a transformer over all gene tokens whose attention heads can be
+regularized toward biological graphs, and a symmetric head that scores gene pairs.
+
+The encoder's input (one token per gene) does not depend on the sample, so it runs once per
+batch over all ``N`` genes; a batch of pairs then only indexes the contextual embeddings. That
+makes every head's attention an ``(N, N)`` gene-by-gene matrix, directly comparable to a graph's
+adjacency, which is what :func:`graphreg.graph.graph_attention_kl` regularizes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from graphreg.graph import Graph, attention_edge_mass, graph_attention_kl
+
+
+@dataclass(frozen=True)
+class GraphHead:
+    """Assigns head ``head`` of encoder layer ``layer`` to the graph named ``graph``."""
+
+    layer: int
+    head: int
+    graph: str
+
+
+@dataclass
+class ModelOutput:
+    """Pair scores ``pred`` ``(B,)`` and the summed graph regularization (``None`` when it was
+    not requested, so that λ_graph = 0 costs nothing)."""
+
+    pred: torch.Tensor
+    graph_reg: torch.Tensor | None
+
+
+class _AttentionLayer(nn.Module):
+    """Pre-norm transformer layer that can return its heads' log-attention ``(H, N, N)``.
+
+    Attention is computed by hand (log-softmax of the scores) when the log-attention is needed,
+    which is numerically stable for the KL regularizer; otherwise it goes through
+    ``scaled_dot_product_attention``, which never materializes the ``N × N`` matrix on backends
+    with a fused kernel. Dropout acts on the layer outputs, not on attention weights, so both
+    paths compute the same function.
+    """
+
+    def __init__(self, d_model: int, n_heads: int, dropout: float) -> None:
+        super().__init__()
+        self.n_heads = n_heads
+        self.norm_attn = nn.LayerNorm(d_model)
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.out = nn.Linear(d_model, d_model)
+        self.norm_ff = nn.LayerNorm(d_model)
+        self.ff = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, need_attention: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+        n, d = x.shape
+        q, k, v = self.qkv(self.norm_attn(x)).view(n, 3, self.n_heads, d // self.n_heads).permute(1, 2, 0, 3)
+        log_attention = None
+        if need_attention:
+            # float32 scores even under bf16 autocast: the KL takes logs of small probabilities.
+            scores = (q.float() @ k.float().transpose(-1, -2)) / math.sqrt(q.shape[-1])
+            log_attention = torch.log_softmax(scores, dim=-1)
+            mixed = log_attention.exp().to(v.dtype) @ v
+        else:
+            mixed = F.scaled_dot_product_attention(q.unsqueeze(0), k.unsqueeze(0), v.unsqueeze(0)).squeeze(0)
+        x = x + self.dropout(self.out(mixed.transpose(0, 1).reshape(n, d)))
+        x = x + self.dropout(self.ff(self.norm_ff(x)))
+        return x, log_attention
+
+
+class GeneAttentionModel(nn.Module):
+    """Transformer over gene tokens that predicts a score for each gene pair.
+
+    Token ``g`` is a learnable embedding, plus a linear projection of ``node_features[g]`` when
+    node features are given. ``graph_heads`` assigns heads to graphs in ``graphs``; with
+    ``with_graph_reg=True`` the forward pass returns the sum over assignments of
+    ``graph_attention_kl`` (weighted once by λ_graph in the loss). The pair head is symmetric in
+    the two genes: an MLP on ``[h_a + h_b, h_a ⊙ h_b]``.
+    """
+
+    def __init__(
+        self,
+        num_genes: int,
+        *,
+        d_model: int = 32,
+        n_layers: int = 1,
+        n_heads: int = 2,
+        dropout: float = 0.0,
+        node_features: torch.Tensor | None = None,
+        graphs: Mapping[str, Graph] | None = None,
+        graph_heads: Sequence[GraphHead] = (),
+    ) -> None:
+        super().__init__()
+        graphs = dict(graphs or {})
+        if num_genes < 1:
+            raise ValueError(f"num_genes must be >= 1, got {num_genes}")
+        if d_model % n_heads:
+            raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
+        for assignment in graph_heads:
+            if not (0 <= assignment.layer < n_layers and 0 <= assignment.head < n_heads):
+                raise ValueError(
+                    f"graph head (layer={assignment.layer}, head={assignment.head}) outside {n_layers} layers x {n_heads} heads"
+                )
+            if assignment.graph not in graphs:
+                raise ValueError(f"graph head refers to unknown graph {assignment.graph!r}; known: {sorted(graphs)}")
+            if graphs[assignment.graph].num_nodes != num_genes:
+                raise ValueError(f"graph {assignment.graph!r} has {graphs[assignment.graph].num_nodes} nodes, expected {num_genes}")
+        self.graphs = graphs
+        self.graph_heads = tuple(graph_heads)
+        self.embedding = nn.Parameter(torch.randn(num_genes, d_model) * 0.02)
+        if node_features is not None:
+            if node_features.ndim != 2 or node_features.shape[0] != num_genes:
+                raise ValueError(f"node_features must have shape ({num_genes}, F), got {tuple(node_features.shape)}")
+            self.register_buffer("node_features", node_features.float())
+            self.feature_proj: nn.Linear | None = nn.Linear(node_features.shape[1], d_model)
+        else:
+            self.node_features = None
+            self.feature_proj = None
+        self.layers = nn.ModuleList(_AttentionLayer(d_model, n_heads, dropout) for _ in range(n_layers))
+        self.norm_out = nn.LayerNorm(d_model)
+        self.pair_head = nn.Sequential(nn.Linear(2 * d_model, d_model), nn.GELU(), nn.Linear(d_model, 1))
+
+    def encode(self, need_attention: Sequence[int] = ()) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
+        """Contextual gene embeddings ``(N, d)`` and the log-attention ``(H, N, N)`` of the layers
+        listed in ``need_attention``."""
+        x = self.embedding
+        if self.feature_proj is not None:
+            x = x + self.feature_proj(self.node_features)
+        attention = {}
+        for index, layer in enumerate(self.layers):
+            x, log_attention = layer(x, need_attention=index in need_attention)
+            if log_attention is not None:
+                attention[index] = log_attention
+        return self.norm_out(x), attention
+
+    def forward(self, pairs: torch.Tensor, with_graph_reg: bool = False) -> ModelOutput:
+        """Scores of ``pairs`` ``(B, 2)``; the graph regularization only when asked for (and
+        only for models with graph heads)."""
+        with_graph_reg = with_graph_reg and bool(self.graph_heads)
+        h, attention = self.encode({a.layer for a in self.graph_heads} if with_graph_reg else ())
+        h_a, h_b = h[pairs[:, 0]], h[pairs[:, 1]]
+        pred = self.pair_head(torch.cat([h_a + h_b, h_a * h_b], dim=-1)).squeeze(-1)
+        graph_reg = None
+        if with_graph_reg:
+            graph_reg = sum(graph_attention_kl(attention[a.layer][a.head], self.graphs[a.graph]) for a in self.graph_heads)
+        return ModelOutput(pred=pred, graph_reg=graph_reg)
+
+    @torch.no_grad()
+    def attention_edge_mass(self) -> float:
+        """Alignment of the attention with the graphs: mean over graph heads of the fraction of
+        attention mass on their graph's edges. Without graph heads, every head of every layer is
+        measured against every graph, so a model trained with λ_graph = 0 is still comparable;
+        NaN when there are no graphs."""
+        assignments = self.graph_heads or tuple(
+            GraphHead(layer, head, name)
+            for layer in range(len(self.layers))
+            for head in range(self.layers[layer].n_heads)
+            for name in self.graphs
+        )
+        if not assignments:
+            return float("nan")
+        _, attention = self.encode({a.layer for a in assignments})
+        masses = [attention_edge_mass(attention[a.layer][a.head], self.graphs[a.graph]) for a in assignments]
+        return float(torch.stack(masses).mean())

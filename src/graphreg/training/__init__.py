@@ -1,0 +1,19 @@
+"""One training run of the gene-attention model (independent of Optuna and Ray)."""
+
+from graphreg.training.checkpoint import TrainState, load_checkpoint, save_checkpoint
+from graphreg.training.config import ModelConfig, OptimConfig, TrainConfig
+from graphreg.training.launch import launch_local
+from graphreg.training.loop import NonFiniteLossError, Report, train
+
+__all__ = [
+    "ModelConfig",
+    "NonFiniteLossError",
+    "OptimConfig",
+    "Report",
+    "TrainConfig",
+    "TrainState",
+    "launch_local",
+    "load_checkpoint",
+    "save_checkpoint",
+    "train",
+]

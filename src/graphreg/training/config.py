@@ -1,0 +1,116 @@
+"""The training config: one nested dict (the same layout as a study YAML's fixed values)
+parsed into typed sections, with unknown keys rejected."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from graphreg.data.build import DataConfig, parse_section
+from graphreg.losses import PointDistGraphReg
+from graphreg.model import GraphHead
+
+DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
+PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The ``model`` section: transformer size and the heads regularized toward graphs
+    (``graph_heads``: list of ``{layer, head, graph}``)."""
+
+    d_model: int = 32
+    n_layers: int = 1
+    n_heads: int = 2
+    dropout: float = 0.0
+    graph_heads: list[dict[str, Any]] = field(default_factory=list)
+
+    def heads(self) -> list[GraphHead]:
+        return [GraphHead(layer=int(h["layer"]), head=int(h["head"]), graph=str(h["graph"])) for h in self.graph_heads]
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    """The ``training`` section: optimization and where it runs. ``precision: bf16`` enables
+    bf16 autocast on CUDA (ignored on CPU)."""
+
+    epochs: int = 20
+    batch_size: int = 256
+    lr: float = 0.003
+    weight_decay: float = 0.0
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "fp32"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """A full training config: ``data``, ``model``, ``loss`` (``PointDistGraphReg`` keyword
+    arguments exactly) and ``training``."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: dict[str, Any] = field(default_factory=dict)
+    training: OptimConfig = field(default_factory=OptimConfig)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> "TrainConfig":
+        """Parse and validate a nested config dict; any unknown key or bad value is a one-line
+        ``ValueError`` naming it."""
+        if not isinstance(values, Mapping):
+            raise ValueError(f"a training config must be a mapping, got {type(values).__name__}")
+        values = copy.deepcopy(dict(values))
+        for key in values:
+            if key not in {f.name for f in fields(cls)}:
+                raise ValueError(f"unknown config section {key!r}; known: data, loss, model, training")
+        model = parse_section(ModelConfig, "model", values.get("model"))
+        if not isinstance(model.graph_heads, list):
+            raise ValueError("model.graph_heads must be a list of {layer, head, graph}")
+        for head in model.graph_heads:
+            if not isinstance(head, Mapping) or set(head) != {"layer", "head", "graph"}:
+                raise ValueError(f"model.graph_heads entry {head!r} must have exactly the keys layer, head, graph")
+        for name in ("d_model", "n_layers", "n_heads"):
+            if getattr(model, name) < 1:
+                raise ValueError(f"model.{name} must be >= 1, got {getattr(model, name)}")
+        training = parse_section(OptimConfig, "training", values.get("training"))
+        if training.device not in DEVICES:
+            raise ValueError(f"training.device must be one of {', '.join(DEVICES)}, got {training.device!r}")
+        if training.precision not in PRECISIONS:
+            raise ValueError(f"training.precision must be one of {', '.join(PRECISIONS)}, got {training.precision!r}")
+        for name in ("epochs", "batch_size"):
+            if getattr(training, name) < 1:
+                raise ValueError(f"training.{name} must be >= 1, got {getattr(training, name)}")
+        if not training.lr > 0:
+            raise ValueError(f"training.lr must be > 0, got {training.lr}")
+        loss = values.get("loss") or {}
+        if not isinstance(loss, Mapping):
+            raise ValueError("config section 'loss' must be a mapping")
+        known = set(inspect.signature(PointDistGraphReg).parameters)
+        for key in loss:
+            if key not in known:
+                raise ValueError(f"unknown loss option {key!r}; known: {', '.join(sorted(known))}")
+        loss = dict(loss)
+        PointDistGraphReg(**loss)  # the loss validates its own values
+        return cls(data=DataConfig.from_dict(values.get("data") or {}), model=model, loss=loss, training=training)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved nested config (defaults filled in), e.g. to store with a trial. The loss
+        section lists every ``PointDistGraphReg`` argument, so ``loss.lambda_graph`` is always
+        the effective value."""
+        defaults = {
+            name: p.default for name, p in inspect.signature(PointDistGraphReg).parameters.items() if p.default is not p.empty
+        }
+        return {
+            "data": self.data.to_dict(),
+            "model": asdict(self.model),
+            "loss": {**defaults, **self.loss},
+            "training": asdict(self.training),
+        }
+
+    @property
+    def lambda_graph(self) -> float:
+        """The effective λ_graph (the loss's default when the config leaves it out)."""
+        return float(self.to_dict()["loss"]["lambda_graph"])
