@@ -13,9 +13,19 @@ from graphreg.data.loaders import (
     pairs_from_columns,
 )
 from graphreg.data.pairs import PairData
+from graphreg.data.planted import PLANTED_GRAPH, PlantedConfig, degree_preserving_shuffle, make_planted
+from graphreg.data.build import DATA_SOURCES, DataConfig, build_dataset, parse_section
 from graphreg.data.splits import SPLIT_KINDS, PairSplit, split_pairs
 
 __all__ = [
+    "DATA_SOURCES",
+    "DataConfig",
+    "PLANTED_GRAPH",
+    "PlantedConfig",
+    "build_dataset",
+    "degree_preserving_shuffle",
+    "make_planted",
+    "parse_section",
     "GRAPH_FORMATS",
     "PAIR_FORMATS",
     "PairData",
