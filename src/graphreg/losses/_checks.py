@@ -38,6 +38,18 @@ def check_positive(name: str, value: float) -> None:
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
 
 
+def check_count(name: str, value: int, minimum: int) -> None:
+    """Raise a ValueError naming ``name`` unless ``value`` is an integer >= ``minimum``."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+def check_fraction(name: str, value: float) -> None:
+    """Raise a ValueError naming ``name`` unless ``value`` is a number in [0, 1]."""
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 <= value <= 1.0):
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+
+
 def check_choice(name: str, value: object, valid: tuple) -> None:
     """Raise a ValueError naming ``name`` and listing the valid values unless ``value`` is one of them."""
     if value not in valid:

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from graphreg.losses._checks import PairLoss
+from graphreg.losses._checks import PairLoss, check_count, check_fraction
 from graphreg.losses._distributed import gather_rows
 
 
@@ -23,11 +23,6 @@ def _inactive(pred: Tensor) -> Tensor:
     return pred.sum() * 0.0
 
 
-def _check_count(name: str, value: int, minimum: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-
-
 class GatheredDistributionLoss(PairLoss):
     """``base`` on the samples of all ranks, or inactive (0) below ``min_samples`` of them.
 
@@ -37,7 +32,7 @@ class GatheredDistributionLoss(PairLoss):
 
     def __init__(self, base: PairLoss, min_samples: int = 1) -> None:
         super().__init__()
-        _check_count("min_samples", min_samples, 0)
+        check_count("min_samples", min_samples, 0)
         self.base, self.min_samples = base, min_samples
         self.active = False
 
@@ -66,10 +61,9 @@ class BufferedDistributionLoss(PairLoss):
 
     def __init__(self, base: PairLoss, buffer_size: int = 256, alpha: float = 0.5, min_samples: int = 1) -> None:
         super().__init__()
-        _check_count("buffer_size", buffer_size, 1)
-        _check_count("min_samples", min_samples, 0)
-        if not (isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and 0.0 <= alpha <= 1.0):
-            raise ValueError(f"alpha must be a number in [0, 1], got {alpha!r}")
+        check_count("buffer_size", buffer_size, 1)
+        check_count("min_samples", min_samples, 0)
+        check_fraction("alpha", alpha)
         self.base, self.buffer_size, self.alpha, self.min_samples = base, buffer_size, float(alpha), min_samples
         self.register_buffer("buffer_pred", torch.zeros(buffer_size))
         self.register_buffer("buffer_target", torch.zeros(buffer_size))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from graphreg.losses._checks import PairLoss, check_choice, check_pair
+from graphreg.losses._checks import PairLoss, check_choice, check_count, check_fraction, check_pair
 from graphreg.losses.buffered import BufferedDistributionLoss, GatheredDistributionLoss
 from graphreg.losses.distribution import KDEDistLoss, WassersteinLoss
 from graphreg.losses.point import LogCoshLoss, MSELoss
@@ -71,8 +71,10 @@ class PointDistGraphReg(PairLoss):
         check_choice("dist loss", dist, _DIST_LOSSES)
         if not isinstance(buffered, bool):
             raise ValueError(f"buffered must be True or False, got {buffered!r}")
-        self.point_loss = _POINT_LOSSES[point]()
         # Every argument is validated even when its component is off: a bad value is a bad value.
+        check_count("buffer_size", buffer_size, 1)
+        check_fraction("alpha", alpha)
+        self.point_loss = _POINT_LOSSES[point]()
         bases = {"dist": KDEDistLoss(bandwidth), "wasserstein": WassersteinLoss(wasserstein_p)}
         min_samples = {"dist": min_samples_for_dist, "wasserstein": min_samples_for_wasserstein}
         terms = {
