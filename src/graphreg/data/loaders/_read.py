@@ -107,6 +107,8 @@ def read_fields(
     dtypes = {pos: ("float64" if pos in numeric_positions else str) for pos in usecols}
     try:
         raw = pd.read_csv(file, dtype=dtypes, **kwargs)
+    except pd.errors.EmptyDataError:  # nothing after the header
+        raw = pd.DataFrame({pos: pd.Series(dtype=dtype) for pos, dtype in dtypes.items()})
     except pd.errors.ParserError as error:
         raise ValueError(f"{path}: {error}".strip()) from None
     except ValueError:
