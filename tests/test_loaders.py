@@ -113,6 +113,8 @@ def test_pair_table_skips_blank_lines_and_picks_named_columns_among_others(tmp_p
     (["gene_a\tgene_b\tscore", "A\tB\t1.0", "", "A\tC"], 4, "missing field 'score'"),
     (["gene_a\tgene_b\tscore", "A\t\t1.0"], 2, "missing field 'gene_b'"),
     (["gene_a\tgene_b\tscore", "A\tB\tNA"], 2, "score 'NA' is not a number"),
+    (["gene_a\tgene_b\tscore", "A\tB\t1", "A\tC\t-inf"], 3, "score -?inf is not a finite number"),
+    (["gene_a\tgene_b\tscore", "A\tB\tnan"], 2, "score 'nan' is not a number"),
 ])
 def test_malformed_pair_row_names_file_and_line(tmp_path, lines, line, message):
     path = _write(tmp_path / "bad.tsv", lines)
@@ -130,9 +132,15 @@ def test_pair_table_input_errors(tmp_path):
         load_pair_table(_write(tmp_path / "empty.tsv", ["gene_a\tgene_b\tscore"]))
 
 
-def test_a_gene_called_na_is_a_gene(tmp_path):
+def test_a_gene_called_na_is_a_gene_and_a_byte_order_mark_is_no_name(tmp_path):
     data = load_pair_table(_write(tmp_path / "p.tsv", ["gene_a\tgene_b\tscore", "NA\tNone\t1.0"]))
     assert data.genes == ["NA", "None"]
+    bom = tmp_path / "excel.csv"
+    bom.write_bytes("gene_a,gene_b,score\nA,B,2\n".encode("utf-8-sig"))
+    assert _as_dict(load_pair_table(bom)) == {("A", "B"): 2.0}
+    headerless = tmp_path / "edges.txt"
+    headerless.write_bytes("A B\n".encode("utf-8-sig"))
+    assert load_edge_list(headerless, ["A", "B"]).num_edges == 2
 
 
 # ---------------------------------------------------------------- Costanzo 2016

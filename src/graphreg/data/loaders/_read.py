@@ -28,7 +28,7 @@ def malformed(path: PathLike, line: int, what: str) -> ValueError:
 
 
 def existing_file(path: PathLike) -> Path:
-    """``path`` as a :class:`Path`, or a ``ValueError`` when it is not a readable file
+    """``path`` as a :class:`Path`, or a ``ValueError`` when it is not a file
     (a ``ValueError`` rather than ``FileNotFoundError`` so that entry points report it as
     bad input)."""
     file = Path(path).expanduser()
@@ -47,7 +47,7 @@ def first_line(path: PathLike) -> str:
     """The first line of the (possibly gzipped) file, without its line ending."""
     file = existing_file(path)
     opener = gzip.open if _compression(file) == "gzip" else open
-    with opener(file, "rt", encoding="utf-8", errors="replace") as handle:
+    with opener(file, "rt", encoding="utf-8-sig", errors="replace") as handle:
         return handle.readline().rstrip("\r\n")
 
 
@@ -95,7 +95,7 @@ def read_fields(
         usecols=usecols,
         skip_blank_lines=False,  # keeps row i on line i + 1 (+ header)
         compression=_compression(file),
-        encoding="utf-8",
+        encoding="utf-8-sig",  # a byte-order mark (Excel exports) is not part of the first name
         encoding_errors="replace",
         # Only empty fields are missing: "NA" or "None" may be gene names.
         keep_default_na=False,
@@ -124,11 +124,15 @@ def read_fields(
         frame[name] = column.to_numpy(dtype=np.float64) if name in numeric else column.str.strip().to_numpy()
     frame = frame[~blank].reset_index(drop=True)
     for name in positions:
+        values = frame[name].to_numpy()
         missing = frame[name].isna().to_numpy()
         if name not in numeric:
-            missing = missing | (frame[name].to_numpy() == "")
+            missing = missing | (values == "")
         if missing.any():
             raise malformed(path, int(frame["line"].to_numpy()[missing.argmax()]), f"missing field {_describe(fields[name])}")
+        if name in numeric and not np.isfinite(values).all():
+            row = int((~np.isfinite(values)).argmax())
+            raise malformed(path, int(frame["line"].to_numpy()[row]), f"{name} {float(values[row])} is not a finite number")
     return frame
 
 
