@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import torch
+from numpy.typing import ArrayLike
 
 from graphreg.data.loaders._read import PathLike, header_names, read_fields, resolve_sep
 from graphreg.data.pairs import PairData
@@ -72,15 +73,16 @@ def load_costanzo(path: PathLike | Sequence[PathLike], max_pvalue: float | None 
         if max_pvalue is not None:
             frame = frame[frame["pvalue"].to_numpy() <= max_pvalue]
         for side in ("a", "b"):
-            frame[side] = frame[side].str.split("_", n=1).str[0]
+            frame[side] = frame[side].str.replace(r"_.*", "", regex=True)
         frames.append(frame)
     return pairs_from_columns(*_concat(frames, path))
 
 
-def pairs_from_columns(gene_a: np.ndarray, gene_b: np.ndarray, score: np.ndarray) -> PairData:
+def pairs_from_columns(gene_a: ArrayLike, gene_b: ArrayLike, score: ArrayLike) -> PairData:
     """A :class:`PairData` from parallel arrays of gene names and scores, with unordered
     duplicates averaged (in float64) and genes indexed in sorted order."""
-    codes, genes = pd.factorize(np.concatenate([gene_a, gene_b]), sort=True)
+    names = pd.concat([pd.Series(gene_a, dtype="str"), pd.Series(gene_b, dtype="str")], ignore_index=True)
+    codes, genes = pd.factorize(names, sort=True)
     a, b = np.split(codes.astype(np.int64), 2)
     low, high = np.minimum(a, b), np.maximum(a, b)  # sorted genes: index order is name order
     keys, inverse = np.unique(low * len(genes) + high, return_inverse=True)
@@ -101,8 +103,8 @@ def _as_list(path: PathLike | Sequence[PathLike]) -> list[PathLike]:
     return list(path)
 
 
-def _concat(frames: list[pd.DataFrame], path: PathLike | Sequence[PathLike]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _concat(frames: list[pd.DataFrame], path: PathLike | Sequence[PathLike]) -> tuple[pd.Series, pd.Series, pd.Series]:
     frame = pd.concat(frames, ignore_index=True)
     if frame.empty:
         raise ValueError(f"{', '.join(map(str, _as_list(path)))}: no pairs")
-    return frame["a"].to_numpy(dtype=object), frame["b"].to_numpy(dtype=object), frame["score"].to_numpy()
+    return frame["a"], frame["b"], frame["score"]
