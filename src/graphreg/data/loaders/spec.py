@@ -58,7 +58,7 @@ def load_pairs_with_graphs(pairs_spec: Mapping[str, Any], graph_specs: Sequence[
     files raise ``ValueError``.
     """
     pairs_spec = dict(pairs_spec)
-    data = _call(PAIR_FORMATS, pairs_spec.pop("format", "table"), pairs_spec, "data.pairs", fixed=())
+    data = _call(PAIR_FORMATS, pairs_spec.pop("format", "table"), pairs_spec, "data.pairs")
     graphs: dict[str, Graph] = {}
     for i, spec in enumerate(graph_specs):
         spec = dict(spec)
@@ -69,24 +69,23 @@ def load_pairs_with_graphs(pairs_spec: Mapping[str, Any], graph_specs: Sequence[
             raise ValueError(f"{where}: duplicate graph name {spec['name']!r}")
         if "format" not in spec:
             raise ValueError(f"{where}: missing key 'format'; expected one of {', '.join(GRAPH_FORMATS)}")
-        graph = _call(GRAPH_FORMATS, spec.pop("format"), spec, where, fixed=("genes",), genes=data.genes)
+        graph = _call(GRAPH_FORMATS, spec.pop("format"), spec, where, genes=data.genes)
         graphs[graph.name] = graph
     data.graphs = graphs
     return data
 
 
-def _call(formats: Mapping[str, Callable[..., Any]], fmt: str, spec: dict[str, Any], where: str, fixed: Sequence[str], **given: Any) -> Any:
-    """Call ``formats[fmt]`` with ``spec`` as keyword arguments, after checking the keys
-    against the loader's own signature so that a typo names itself."""
-    if fmt not in formats:
-        raise ValueError(f"{where}: unknown format {fmt!r}; expected one of {', '.join(formats)}")
+def _call(formats: Mapping[str, Callable[..., Any]], fmt: str, spec: dict[str, Any], where: str, **given: Any) -> Any:
+    """Call ``formats[fmt]`` with ``spec`` and ``given`` as keyword arguments, after checking
+    ``spec``'s keys against the loader's own signature so that a typo names itself."""
+    if not isinstance(fmt, str) or fmt not in formats:
+        raise ValueError(f"{where}: unknown format {fmt!r}; expected one of {', '.join(map(str, formats))}")
     loader = formats[fmt]
-    parameters = inspect.signature(loader).parameters
-    accepted = [name for name in parameters if name not in fixed]
+    parameters = {name: p for name, p in inspect.signature(loader).parameters.items() if name not in given}
     for key in spec:
-        if key not in accepted:
-            raise ValueError(f"{where}: unknown key {key!r} for format {fmt!r}; expected one of {', '.join(accepted)}")
+        if key not in parameters:
+            raise ValueError(f"{where}: unknown key {key!r} for format {fmt!r}; expected one of {', '.join(parameters)}")
     for name, parameter in parameters.items():
-        if name not in fixed and parameter.default is inspect.Parameter.empty and name not in spec:
+        if parameter.default is inspect.Parameter.empty and name not in spec:
             raise ValueError(f"{where}: missing key {name!r} for format {fmt!r}")
     return loader(**spec, **given)
