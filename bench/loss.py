@@ -1,0 +1,105 @@
+"""Forward+backward time of each loss component and of the composite, by batch size.
+
+    python bench/loss.py [--sizes 256 1024 4096 16384] [--repeats 30] [--device cpu cuda] [--threads N]
+
+Prints, per device, the median time of forward + backward for each component, the ratio of the
+composite to a point-only loss, and a growth check: the time ratio between the largest and the
+smallest batch against the B log B ratio (a cost that grows no worse than B log B stays at or
+below it; fixed per-call overhead makes small batches look slow, so the check is conservative).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+
+from graphreg.losses import BufferedDistributionLoss, KDEDistLoss, LogCoshLoss, MSELoss, PointDistGraphReg, WassersteinLoss
+
+_ALWAYS = {"min_samples_for_dist": 1, "min_samples_for_wasserstein": 1}
+
+
+def _losses() -> dict[str, Callable[[], Callable]]:
+    """Name -> factory of a callable (pred, target, graph_reg) -> scalar loss."""
+
+    def plain(make: Callable[[], torch.nn.Module]) -> Callable[[], Callable]:
+        return lambda: (lambda loss: lambda p, y, g: loss(p, y))(make())
+
+    def composite(**kwargs) -> Callable[[], Callable]:
+        return lambda: (lambda loss: lambda p, y, g: loss(p, y, g)[0])(PointDistGraphReg(**kwargs, **_ALWAYS))
+
+    return {
+        "logcosh": plain(LogCoshLoss),
+        "mse": plain(MSELoss),
+        "kde": plain(KDEDistLoss),
+        "wasserstein(p=2)": plain(WassersteinLoss),
+        "buffered wasserstein": plain(lambda: BufferedDistributionLoss(WassersteinLoss(), buffer_size=256)),
+        "buffered kde": plain(lambda: BufferedDistributionLoss(KDEDistLoss(), buffer_size=256)),
+        "point-only composite": composite(dist=None),
+        "composite kde": composite(dist="dist"),
+        "composite wasserstein": composite(dist="wasserstein"),
+        "composite buffered wass.": composite(dist="wasserstein", buffered=True),
+    }
+
+
+def _time(fn: Callable, batch: int, device: torch.device, repeats: int) -> float:
+    """Median seconds of forward + backward over ``repeats`` runs after warm-up."""
+    gen = torch.Generator().manual_seed(batch)
+    pred = torch.randn(batch, generator=gen).to(device).requires_grad_()
+    target = torch.randn(batch, generator=gen).to(device)
+    graph_reg = torch.tensor(0.5, device=device, requires_grad=True)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    times = []
+    for i in range(repeats + 3):  # the first runs fill buffers and warm up allocators
+        pred.grad = None
+        sync()
+        start = time.perf_counter()
+        fn(pred, target, graph_reg).backward()
+        sync()
+        if i >= 3:
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _report(device: torch.device, sizes: list[int], repeats: int) -> None:
+    factories = _losses()
+    table = {name: [_time(make(), b, device, repeats) for b in sizes] for name, make in factories.items()}
+    width = max(map(len, table)) + 2
+    print(f"\n== {device.type} ({torch.get_num_threads()} threads) — median forward+backward, ms ==")
+    print("component".ljust(width) + "".join(f"{'B=' + str(b):>12}" for b in sizes))
+    for name, row in table.items():
+        print(name.ljust(width) + "".join(f"{1e3 * t:>12.3f}" for t in row))
+    point = table["point-only composite"]
+    print("\ncomposite / point-only composite")
+    for name in ("composite kde", "composite wasserstein", "composite buffered wass."):
+        print(name.ljust(width) + "".join(f"{t / p:>12.2f}" for t, p in zip(table[name], point)))
+    lo, hi = sizes[0], sizes[-1]
+    bound = (hi * math.log(hi)) / (lo * math.log(lo))
+    print(f"\ngrowth B={lo} -> B={hi}: time ratio vs B log B ratio {bound:.1f}")
+    for name, row in table.items():
+        ratio = row[-1] / row[0]
+        print(name.ljust(width) + f"{ratio:>12.1f}  {'ok' if ratio <= bound else 'WORSE than B log B'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[256, 1024, 4096, 16384])
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--device", nargs="+", default=["cpu", "cuda"], choices=["cpu", "cuda"])
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's)")
+    args = parser.parse_args()
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    for name in args.device:
+        if name == "cuda" and not torch.cuda.is_available():
+            print("\n== cuda: not available, skipped ==")
+            continue
+        _report(torch.device(name), sorted(args.sizes), args.repeats)
+
+
+if __name__ == "__main__":
+    main()
