@@ -2,9 +2,11 @@
 
 Generated in memory from a seed (no downloads), so the truth is known:
 
-1. A random undirected graph over ``n_genes`` genes with mean degree ``density``
-   (``density * n_genes / 2`` distinct edges drawn uniformly).
-2. Latent factors ``u_g ~ N(0, I_k)``. A gene's effective factor mixes its own factor with the
+1. Genes fall into ``n_modules`` random modules (complexes, pathways). A random undirected
+   graph with mean degree ``density`` (``density * n_genes / 2`` distinct edges) links each
+   edge's endpoints inside one module with probability ``homophily`` and uniformly otherwise.
+2. Latent factors: module ``m`` has ``c_m ~ N(0, I_k)`` and gene ``g`` of module ``m`` has
+   ``u_g = c_m + factor_noise · ε_g``. A gene's effective factor mixes its own factor with the
    mean of its neighbours': ``v_g = (1 − s) u_g + s · mean_{j ∈ N(g)} u_j`` with
    ``s = graph_signal`` (an isolated gene keeps ``v_g = u_g``).
 3. ``n_pairs`` distinct random gene pairs; ``z_ab = ⟨v_a, v_b⟩`` standardized over the pairs,
@@ -13,8 +15,9 @@ Generated in memory from a seed (no downloads), so the truth is known:
    weaker positive side, like genetic-interaction scores.
 
 With ``graph_signal = 1`` a gene's score profile is fully determined by its neighbours' factors,
-so under a gene-disjoint split an unseen gene can only be predicted by routing information from
-its (trained) graph neighbours. The negative control hands the model a degree-preserving shuffle
+so under a gene-disjoint split an unseen gene (whose own embedding was never trained) can only be
+predicted by routing information from its trained graph neighbours, which mostly share its
+module. The negative control hands the model a degree-preserving shuffle
 of the true graph (seeded double-edge swaps), which keeps every gene's degree but destroys the
 information the graph carries about the scores.
 """
@@ -40,6 +43,9 @@ class PlantedConfig:
     n_genes: int = 500
     n_pairs: int = 20000
     density: float = 8.0
+    n_modules: int = 10
+    homophily: float = 0.9
+    factor_noise: float = 0.5
     graph_signal: float = 1.0
     noise: float = 0.1
     n_factors: int = 8
@@ -67,11 +73,14 @@ class PlantedConfig:
         max_pairs = self.n_genes * (self.n_genes - 1) // 2
         if not 1 <= self.n_pairs <= max_pairs:
             raise ValueError(f"planted n_pairs must lie in [1, {max_pairs}] for {self.n_genes} genes, got {self.n_pairs}")
-        if not 0.0 <= self.density <= self.n_genes - 1:
-            raise ValueError(f"planted density (mean degree) must lie in [0, {self.n_genes - 1}], got {self.density}")
-        if not 0.0 <= self.graph_signal <= 1.0:
-            raise ValueError(f"planted graph_signal must lie in [0, 1], got {self.graph_signal}")
-        for name in ("noise", "threshold", "tail", "tail_power", "positive"):
+        if not 0.0 <= self.density <= (self.n_genes - 1) / 2:
+            raise ValueError(f"planted density (mean degree) must lie in [0, {(self.n_genes - 1) / 2}], got {self.density}")
+        for name in ("graph_signal", "homophily"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"planted {name} must lie in [0, 1], got {getattr(self, name)}")
+        if not 1 <= self.n_modules <= self.n_genes:
+            raise ValueError(f"planted n_modules must lie in [1, n_genes], got {self.n_modules}")
+        for name in ("noise", "factor_noise", "threshold", "tail", "tail_power", "positive"):
             if getattr(self, name) < 0:
                 raise ValueError(f"planted {name} must be >= 0, got {getattr(self, name)}")
         if self.n_factors < 1:
@@ -90,8 +99,10 @@ def make_planted(config: PlantedConfig | Mapping[str, object] | None = None, see
         config = PlantedConfig.from_dict(config or {})
     rng = np.random.default_rng(seed)
     n = config.n_genes
-    edges = _random_edges(n, round(config.density * n / 2), rng)
-    factors = rng.standard_normal((n, config.n_factors))
+    modules = rng.integers(0, config.n_modules, size=n)
+    edges = _modular_edges(modules, round(config.density * n / 2), config.homophily, rng)
+    centers = rng.standard_normal((config.n_modules, config.n_factors))
+    factors = centers[modules] + config.factor_noise * rng.standard_normal((n, config.n_factors))
     effective = _mix_with_neighbours(factors, edges, config.graph_signal)
     pairs = _random_pairs(n, config.n_pairs, rng)
     z = np.einsum("pk,pk->p", effective[pairs[:, 0]], effective[pairs[:, 1]])
@@ -136,9 +147,26 @@ def _key(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a < b else (b, a)
 
 
-def _random_edges(n: int, n_edges: int, rng: np.random.Generator) -> np.ndarray:
-    """``n_edges`` distinct undirected edges ``(E, 2)`` with ``a < b``, drawn uniformly."""
-    return _distinct_pairs(n, n_edges, rng)
+def _modular_edges(modules: np.ndarray, n_edges: int, homophily: float, rng: np.random.Generator) -> np.ndarray:
+    """``n_edges`` distinct undirected edges ``(E, 2)`` with ``a < b``: a uniform endpoint ``a``
+    and, with probability ``homophily``, a partner from ``a``'s module, else a uniform one.
+    Candidates are drawn in rounds until enough distinct edges exist (the density bound of
+    :class:`PlantedConfig` keeps this short)."""
+    n = len(modules)
+    order = np.argsort(modules, kind="stable")
+    sizes = np.bincount(modules, minlength=modules.max() + 1)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    keys = np.empty(0, dtype=np.int64)
+    while len(keys) < n_edges:
+        m = 2 * (n_edges - len(keys)) + 16
+        a = rng.integers(0, n, size=m)
+        within = order[starts[modules[a]] + (rng.random(m) * sizes[modules[a]]).astype(np.int64)]
+        b = np.where(rng.random(m) < homophily, within, rng.integers(0, n, size=m))
+        candidates = np.minimum(a, b) * n + np.maximum(a, b)
+        candidates = np.concatenate([keys, candidates[a != b]])
+        _, first = np.unique(candidates, return_index=True)
+        keys = candidates[np.sort(first)][:n_edges]  # keep draw order so the result is seeded
+    return np.stack([keys // n, keys % n], axis=1)
 
 
 def _random_pairs(n: int, n_pairs: int, rng: np.random.Generator) -> np.ndarray:
