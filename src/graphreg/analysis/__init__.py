@@ -29,7 +29,7 @@ from graphreg.analysis.importance import (
     param_importances,
 )
 from graphreg.analysis.pipeline import Analysis, analyze, load_study, open_storage, write_analysis
-from graphreg.analysis.report import Findings, answer, render_report
+from graphreg.analysis.report import Findings, answer, learning, render_report
 from graphreg.analysis.stats import (
     ArmComparison,
     ArmSummary,
@@ -61,6 +61,7 @@ __all__ = [
     "finished_trials",
     "flat_study",
     "hedges_g",
+    "learning",
     "load_study",
     "mean_ci",
     "open_storage",

@@ -27,7 +27,8 @@ importances recomputed; ``low``/``high`` are the 2.5/97.5 percentiles of importa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+import contextlib
 import math
 from typing import Any
 import warnings
@@ -203,14 +204,28 @@ def _evaluator(kind: str, n_trials: int, seed: int) -> optuna.importance.BaseImp
     raise ValueError(f"unknown importance evaluator '{kind}' (expected one of {', '.join(EVALUATORS)})")
 
 
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence Optuna while it works on the derived in-memory studies.
+
+    Each bootstrap resample is a new in-memory study (Optuna logs each creation), and the
+    evaluators warn per call about small regimes; the bootstrap interval is what tells the
+    reader how (un)stable the numbers are.
+    """
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        optuna.logging.set_verbosity(verbosity)
+
+
 def _importances(flat: optuna.Study, kind: str, seed: int) -> dict[str, float]:
     params = sorted(flat.trials[0].params)
     evaluator = _evaluator(kind, len(flat.trials), seed)
-    # Optuna warns per call about small regimes and equal importances; the bootstrap interval
-    # is what tells the reader how (un)stable the numbers are.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return get_param_importances(flat, evaluator=evaluator, params=params)
+    return get_param_importances(flat, evaluator=evaluator, params=params)
 
 
 def _resample(flat: optuna.Study, idx: np.ndarray) -> optuna.Study:
@@ -248,7 +263,18 @@ def param_importances(
         raise ValueError(
             f"study '{study.study_name}' has {len(trials)} finished trials; importance needs at least {min_trials}"
         )
-    flat, _ = flat_study(trials, study.direction)
+    with _quiet():
+        return _bootstrap_table(trials, study.direction, n_bootstrap, seed, evaluators)
+
+
+def _bootstrap_table(
+    trials: Sequence[FrozenTrial],
+    direction: optuna.study.StudyDirection,
+    n_bootstrap: int,
+    seed: int,
+    evaluators: Sequence[str],
+) -> pd.DataFrame:
+    flat, _ = flat_study(trials, direction)
     names = sorted(flat.trials[0].params)
     rng = np.random.default_rng(seed)
     draws = [rng.integers(0, len(trials), len(trials)) for _ in range(n_bootstrap)]

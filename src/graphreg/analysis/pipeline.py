@@ -12,6 +12,7 @@ from optuna.study import StudyDirection
 from optuna.trial import TrialState
 import optuna_dashboard
 import pandas as pd
+import sqlalchemy
 
 from graphreg.analysis import plots
 from graphreg.analysis.ablation import (
@@ -31,15 +32,18 @@ from graphreg.analysis.report import (
     contribution_shares,
     dashboard_note,
     group_by_lambda,
+    learning,
     render_report,
 )
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """What :func:`analyze` produced: the answer sentence, the findings and the files written."""
+    """What :func:`analyze` produced: the answer sentence, the learning statement, the findings
+    and the files written."""
 
     answer: str
+    learning: str
     findings: Findings
     report: Path
     files: tuple[Path, ...]
@@ -61,7 +65,19 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
         path = url[len("sqlite:///"):].split("?", 1)[0]
         if path and path != ":memory:" and not Path(path).is_file():
             raise ValueError(f"storage file not found: {path}")
-    return optuna.storages.RDBStorage(url)
+    try:
+        return optuna.storages.RDBStorage(url)
+    except (sqlalchemy.exc.SQLAlchemyError, ImportError) as e:
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(f"cannot open storage {_redact(url)}: {reason}") from None
+
+
+def _redact(url: str) -> str:
+    """The URL with its password hidden (never shown in messages)."""
+    try:
+        return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
+    except sqlalchemy.exc.ArgumentError:
+        return url.split("://", 1)[0] + "://..."
 
 
 def load_study(storage: optuna.storages.BaseStorage, study_name: str) -> optuna.Study:
@@ -169,4 +185,4 @@ def write_analysis(
     report = out / "report.md"
     report.write_text(markdown, encoding="utf-8")
     optuna_dashboard.save_note(study, dashboard_note(markdown, out.resolve()))
-    return Analysis(answer=answer(findings), findings=findings, report=report, files=(*files, report))
+    return Analysis(answer=answer(findings), learning=learning(findings), findings=findings, report=report, files=(*files, report))

@@ -195,6 +195,11 @@ def answer(findings: Findings) -> str:
     return ablation_answer(findings.ablation) if findings.ablation else observational_answer(findings)
 
 
+def learning(findings: Findings) -> str:
+    """When λ_graph = 0 keeps the model from learning: from the ablation when it ran."""
+    return ablation_learning(findings.ablation) if findings.ablation else observational_learning(findings)
+
+
 def _importance_table(importance: pd.DataFrame) -> list[str]:
     kinds = list(dict.fromkeys(importance["evaluator"]))
     head = "| parameter | " + " | ".join(f"{EVALUATOR_NAMES.get(k, k)}: importance [95% CI], rank [CI]" for k in kinds) + " |"
@@ -236,14 +241,13 @@ def render_report(findings: Findings) -> str:
     """report.md: the answer in its first lines, then the evidence and the method."""
     f = findings
     on, off = f.groups
-    learning = ablation_learning(f.ablation) if f.ablation else observational_learning(f)
     states = ", ".join(f"{n} {s.lower()}" for s, n in f.state_counts.items() if n)
     lines = [
         f"# Does graph regularization help? Study `{f.study_name}`",
         "",
         f"**Answer:** {answer(f)}",
         "",
-        f"**Learning:** {learning}",
+        f"**Learning:** {learning(f)}",
         "",
         "## The study",
         "",
