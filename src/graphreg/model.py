@@ -63,9 +63,11 @@ class _AttentionLayer(nn.Module):
         q, k, v = self.qkv(self.norm_attn(x)).view(n, 3, self.n_heads, d // self.n_heads).permute(1, 2, 0, 3)
         log_attention = None
         if need_attention:
-            # float32 scores even under bf16 autocast: the KL takes logs of small probabilities.
-            scores = (q.float() @ k.float().transpose(-1, -2)) / math.sqrt(q.shape[-1])
-            log_attention = torch.log_softmax(scores, dim=-1)
+            # At least float32 scores, also under bf16 autocast: the KL takes logs of small probabilities.
+            dtype = torch.promote_types(q.dtype, torch.float32)
+            with torch.autocast(q.device.type, enabled=False):
+                scores = (q.to(dtype) @ k.to(dtype).transpose(-1, -2)) / math.sqrt(q.shape[-1])
+                log_attention = torch.log_softmax(scores, dim=-1)
             mixed = log_attention.exp().to(v.dtype) @ v
         else:
             mixed = F.scaled_dot_product_attention(q.unsqueeze(0), k.unsqueeze(0), v.unsqueeze(0)).squeeze(0)
