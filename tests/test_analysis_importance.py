@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import optuna
 import pytest
-from _analysis_studies import DISTRIBUTIONS, add_trials, lambda_effect, lr_effect
+from _analysis_studies import DISTRIBUTIONS, add_trials, config_of, lambda_effect, lr_effect
 
 from graphreg.analysis import LAMBDA_GRAPH, finished_trials, flat_study, param_importances
 from graphreg.analysis.importance import INACTIVE
@@ -106,6 +107,27 @@ def test_lambda_graph_that_never_varies_scores_zero(tmp_path):
     table = param_importances(study, n_bootstrap=2)
     for evaluator in ("ped_anova", "fanova"):
         assert _row(table, evaluator, LAMBDA_GRAPH)["importance"] == 0.0
+
+
+def test_fixed_lambda_graph_behind_a_switch_is_ranked_first(tmp_path):
+    # λ_graph is not searched (fixed at 0.3 in the YAML) but a switch turns it on and off: the
+    # effective λ_graph carries the switch's effect, and the switch is folded into it.
+    study = optuna.create_study(direction="maximize")
+    rng = np.random.default_rng(0)
+    dists = {k: DISTRIBUTIONS[k] for k in ("loss.graph_reg", "training.lr")}
+    for _ in range(30):
+        params = {"loss.graph_reg": bool(rng.integers(2)), "training.lr": float(10 ** rng.uniform(-4, -2))}
+        config = config_of({"training.lr": params["training.lr"]})
+        config["loss"]["lambda_graph"] = 0.3 if params["loss.graph_reg"] else 0.0
+        value = (0.4 if params["loss.graph_reg"] else 0.0) + 0.01 * rng.standard_normal()
+        study.add_trial(optuna.trial.create_trial(params=params, distributions=dists, value=value,
+                                                  user_attrs={"config": config}))
+    flat, folded = flat_study(finished_trials(study), study.direction)
+    assert folded == ["loss.graph_reg"]
+    assert sorted({t.params[LAMBDA_GRAPH] for t in flat.trials}) == pytest.approx([0.03, 0.3])
+    table = param_importances(study, n_bootstrap=0)
+    assert list(table["param"][table["rank"] == 1]) == [LAMBDA_GRAPH, LAMBDA_GRAPH]
+    assert list(table.columns[-2:]) == ["rank_low", "rank_high"] and table["low"].isna().all()
 
 
 def test_too_few_trials(tmp_path):

@@ -121,8 +121,12 @@ def _below(dist: FloatDistribution) -> float:
     return dist.low - (0.1 * width if width > 0 else 1.0)
 
 
-def _lambda_graph_distribution(trials: Sequence[FrozenTrial], lam: np.ndarray) -> FloatDistribution:
-    """Log-axis range of λ_graph > 0 (the searched range when λ_graph is a parameter)."""
+def _lambda_graph_axis(trials: Sequence[FrozenTrial], lam: np.ndarray) -> tuple[FloatDistribution, float]:
+    """The derived λ_graph distribution (log axis) and the value that stands for λ_graph = 0.
+
+    The range of λ_graph > 0 is the searched one when λ_graph is a parameter, widened to the
+    values actually used; "off" sits a decade below it.
+    """
     searched = [t.distributions[LAMBDA_GRAPH] for t in trials if LAMBDA_GRAPH in t.distributions]
     positive = lam[lam > 0]
     lows = [float(positive.min())] if positive.size else []
@@ -130,8 +134,10 @@ def _lambda_graph_distribution(trials: Sequence[FrozenTrial], lam: np.ndarray) -
     lows += [float(d.low) for d in searched if not isinstance(d, CategoricalDistribution) and d.low > 0]
     highs += [float(d.high) for d in searched if not isinstance(d, CategoricalDistribution)]
     if not lows:  # λ_graph = 0 everywhere: a single value, importance 0.
-        return FloatDistribution(1.0, 1.0, log=True)
-    return FloatDistribution(min(lows), max(highs), log=True)
+        return FloatDistribution(1.0, 1.0, log=True), 1.0
+    on = FloatDistribution(min(lows), max(highs), log=True)
+    off = _below(on)
+    return FloatDistribution(off if np.any(lam == 0) else on.low, on.high, log=True), off
 
 
 def _is_lambda_switch(values: Sequence[Any], on: np.ndarray) -> bool:
@@ -174,9 +180,7 @@ def flat_study(trials: Sequence[FrozenTrial], direction: optuna.study.StudyDirec
         elif partial:
             merged = FloatDistribution(_below(merged), merged.high, log=merged.log)
         dists[n] = merged
-    lam_dist = _lambda_graph_distribution(trials, lam)
-    lam_off = _below(lam_dist) if lam_dist.high > lam_dist.low else lam_dist.low
-    dists[LAMBDA_GRAPH] = FloatDistribution(min(lam_off, lam_dist.low), lam_dist.high, log=True)
+    dists[LAMBDA_GRAPH], lam_off = _lambda_graph_axis(trials, lam)
 
     flat = optuna.create_study(direction=direction)
     for t, lam_t in zip(trials, lam):
