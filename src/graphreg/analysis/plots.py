@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -86,6 +87,7 @@ def plot_learning_curves(curves: Mapping[str, Sequence[Mapping[int, float]]], me
             ax.plot(xs, [run[s] for s in xs], color=color, alpha=0.3, linewidth=1)
         mean = [np.mean([run[s] for run in runs if s in run]) for s in steps]
         ax.plot(steps, mean, color=color, linewidth=2.5, label=f"{_ARM_LABELS.get(arm, arm)} (mean of {len(runs)})")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     ax.legend()

@@ -32,8 +32,8 @@ from graphreg.analysis.stats import count_learned
 
 #: Significance level of the verdicts.
 ALPHA = 0.05
-#: User attr that decides whether a run "learned at all".
-LEARNED_METRIC = "test_pearson"
+#: The metric that carries the verdict and decides whether a run "learned at all".
+LEARNED_METRIC = TEST_METRICS[0]
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def _lam(x: float) -> str:
 
 
 def _rank_text(importance: pd.DataFrame) -> str:
-    """"λ_graph ranks 1/5 by PED-ANOVA (95% bootstrap 1-2) and ..." ."""
+    """E.g. "λ_graph ranks 1/5 by PED-ANOVA (bootstrap 1-2) and 2/5 by fANOVA (bootstrap 1-3)"."""
     parts = []
     for kind, rows in importance.groupby("evaluator", sort=False):
         row = rows[rows["param"] == LAMBDA_GRAPH]
@@ -128,11 +128,9 @@ def _rank_text(importance: pd.DataFrame) -> str:
 
 def ablation_answer(result: AblationResult) -> str:
     """The one-sentence answer from the controlled ablation (see the module docstring)."""
-    metric = TEST_METRICS[0]
-    c = result.comparisons[metric]
+    c = result.comparisons[LEARNED_METRIC]  # test Pearson: higher is better
     overlap = c.a.low <= c.b.high and c.b.low <= c.a.high
-    better = c.diff < 0 if metric in LOWER_IS_BETTER else c.diff > 0
-    direction = "helps" if better else "hurts"
+    direction = "helps" if c.diff > 0 else "hurts"
     if math.isfinite(c.welch_p) and c.welch_p < ALPHA and not overlap:
         verdict = f"graph regularization {direction}"
     elif math.isfinite(c.welch_p) and c.welch_p < ALPHA:
@@ -141,8 +139,7 @@ def ablation_answer(result: AblationResult) -> str:
         verdict = f"no clear effect of graph regularization (inconclusive: Welch p = {_p(c.welch_p)} >= {ALPHA})"
     n = f"{c.a.n} seeds each" if c.a.n == c.b.n else f"{c.a.n} and {c.b.n} seeds"
     return (
-        f"{verdict}: {metric.replace('_', ' ').replace('test pearson', 'test Pearson')} "
-        f"{_ci(c.a.mean, c.a.low, c.a.high)} with λ_graph = {_lam(result.lambda_graph)} vs "
+        f"{verdict}: test Pearson {_ci(c.a.mean, c.a.low, c.a.high)} with λ_graph = {_lam(result.lambda_graph)} vs "
         f"{_ci(c.b.mean, c.b.low, c.b.high)} without (Welch p = {_p(c.welch_p)}, "
         f"Mann-Whitney p = {_p(c.mannwhitney_p)}, Hedges' g = {_num(c.hedges_g)}, {n})."
     )
@@ -150,7 +147,7 @@ def ablation_answer(result: AblationResult) -> str:
 
 def ablation_learning(result: AblationResult) -> str:
     """When λ_graph = 0 keeps the model from learning, from the ablation's learned counts."""
-    c = result.comparisons[TEST_METRICS[0]]
+    c = result.comparisons[LEARNED_METRIC]
     counts = (f"{c.b.n_learned}/{c.b.n} runs learned (test Pearson > {c.threshold:g}) with λ_graph = 0 "
               f"vs {c.a.n_learned}/{c.a.n} with λ_graph = {_lam(result.lambda_graph)}")
     if c.b.n_learned == 0 and c.a.n_learned > 0:
