@@ -2,16 +2,18 @@
 
 from graphreg.training.checkpoint import TrainState, load_checkpoint, save_checkpoint
 from graphreg.training.config import ModelConfig, OptimConfig, TrainConfig
-from graphreg.training.launch import launch_local
+from graphreg.training.launch import ConsoleReport, format_epoch, launch_local
 from graphreg.training.loop import NonFiniteLossError, Report, train
 
 __all__ = [
+    "ConsoleReport",
     "ModelConfig",
     "NonFiniteLossError",
     "OptimConfig",
     "Report",
     "TrainConfig",
     "TrainState",
+    "format_epoch",
     "launch_local",
     "load_checkpoint",
     "save_checkpoint",
