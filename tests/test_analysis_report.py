@@ -199,6 +199,16 @@ def test_missing_runs_are_reported(tmp_path):
     assert "3 and 2 seeds" in text
 
 
+def test_undefined_correlation_counts_as_not_learned(tmp_path):
+    # A run with constant predictions reports test Pearson NaN: it ranks nothing (0), not dropped.
+    result, (_, learned) = _answer_for(tmp_path, [0.40, 0.42, 0.41], [float("nan"), 0.02, 0.30])
+    c = result.comparisons["test_pearson"]
+    assert c.b.n == 3 and c.b.mean == pytest.approx(0.32 / 3)
+    assert (c.a.n_learned, c.b.n_learned) == (3, 1)
+    assert result.comparisons["test_mse"].b.n == 2  # an error metric is not invented
+    assert "1/3 runs learned" in learned
+
+
 def test_ablation_needs_two_runs_per_arm(tmp_path):
     study, storage = _study(tmp_path)
     with pytest.raises(ValueError, match="needs 2 finished runs"):

@@ -27,6 +27,8 @@ GRAPH, NO_GRAPH = "graph", "no_graph"
 ARMS = (GRAPH, NO_GRAPH)
 #: Test metrics compared between the arms; the first one carries the verdict.
 TEST_METRICS = ("test_pearson", "test_spearman", "test_mse", "test_tail_mae")
+#: Correlation metrics (undefined, reported as NaN, when predictions are constant).
+CORRELATIONS = frozenset({"test_pearson", "test_spearman"})
 #: Metrics for which lower is better.
 LOWER_IS_BETTER = frozenset({"test_mse", "test_tail_mae"})
 
@@ -48,6 +50,20 @@ class AblationResult:
     comparisons: dict[str, ArmComparison]
     curves: dict[str, list[dict[int, float]]]
     missing: tuple[tuple[str, int], ...]
+
+
+def run_metric(trial: FrozenTrial, name: str) -> float:
+    """A test metric of a finished run; NaN when the run does not report it.
+
+    A correlation the training reports as NaN (its predictions were constant, so the
+    correlation is undefined) counts as 0: the run ranks nothing, it did not learn.
+    """
+    value = trial.user_attrs.get(name)
+    if not isinstance(value, (int, float)):
+        return math.nan
+    if math.isnan(value) and name in CORRELATIONS:
+        return 0.0
+    return float(value)
 
 
 def ablation_study_name(study_name: str) -> str:
@@ -107,7 +123,7 @@ def ablation_table(trials: Sequence[FrozenTrial]) -> pd.DataFrame:
     for t in trials:
         row = {"trial": t.number, "arm": t.user_attrs["arm"], "seed": t.user_attrs.get("seed"),
                "lambda_graph": effective_lambda_graph(t)}
-        row.update({m: float(t.user_attrs.get(m, math.nan)) for m in TEST_METRICS})
+        row.update({m: run_metric(t, m) for m in TEST_METRICS})
         rows.append(row)
     columns = ["trial", "arm", "seed", "lambda_graph", *TEST_METRICS]
     return pd.DataFrame(rows, columns=columns)

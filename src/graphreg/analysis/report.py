@@ -26,6 +26,7 @@ from graphreg.analysis.ablation import (
     TEST_METRICS,
     AblationResult,
     ablation_study_name,
+    run_metric,
 )
 from graphreg.analysis.importance import EVALUATOR_NAMES, LAMBDA_GRAPH, effective_lambda_graph
 from graphreg.analysis.stats import count_learned
@@ -76,9 +77,7 @@ def group_by_lambda(trials: Sequence[FrozenTrial], maximize: bool, threshold: fl
     groups = []
     for on in (True, False):
         members = [t for t in trials if (effective_lambda_graph(t) > 0) == on]
-        tests = [float(t.user_attrs[LEARNED_METRIC]) for t in members
-                 if isinstance(t.user_attrs.get(LEARNED_METRIC), (int, float))
-                 and math.isfinite(t.user_attrs[LEARNED_METRIC])]
+        tests = [v for v in (run_metric(t, LEARNED_METRIC) for t in members) if math.isfinite(v)]
         best = (max if maximize else min)(members, key=lambda t: t.value) if members else None
         groups.append(
             TrialGroup(
@@ -296,8 +295,8 @@ def render_report(findings: Findings) -> str:
         "equivalent to λ_graph > 0 is folded into λ_graph, and inactive parameters get an \"inactive\" level; "
         "intervals are 2.5/97.5 percentiles over bootstrap resamples of the trials.",
         f"- Ablation statistics: t-distribution 95% intervals, Welch's t-test, two-sided Mann-Whitney U, "
-        f"Hedges' g; a run learned when its test Pearson > {f.threshold:g}. Verdicts need p < {ALPHA} and "
-        "non-overlapping intervals.",
+        f"Hedges' g; a run learned when its test Pearson > {f.threshold:g} (a correlation left undefined by "
+        f"constant predictions counts as 0). Verdicts need p < {ALPHA} and non-overlapping intervals.",
         "",
     ]
     return "\n".join(lines)
