@@ -53,9 +53,10 @@ def _ablation(study, storage, graph_values, no_graph_values):
         v = values[attr["arm"]].pop(0)
         user_attrs = dict(attr, config=config, test_pearson=v, test_spearman=0.9 * v, test_mse=1.0 - v,
                           test_tail_mae=1.5 - v, val_pearson=v)
+        objective = v if np.isfinite(v) else 0.0  # Optuna values cannot be NaN
         ablation.add_trial(optuna.trial.create_trial(
-            params={}, distributions={}, value=v, user_attrs=user_attrs,
-            intermediate_values={e: v * (e + 1) / 4 for e in range(4)}))
+            params={}, distributions={}, value=objective, user_attrs=user_attrs,
+            intermediate_values={e: objective * (e + 1) / 4 for e in range(4)}))
     return summarize_ablation(ablation, base, seeds, threshold=0.1)
 
 
