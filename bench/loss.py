@@ -4,8 +4,8 @@
 
 Prints, per device, the median time of forward + backward for each component, the ratio of the
 composite to a point-only composite, and a growth check: the time ratio between consecutive
-batch sizes next to the B log B ratio (a cost that grows no worse than B log B stays at or below
-it once per-call overhead no longer dominates, i.e. at the largest step).
+batch sizes and the exponent k of a power-law fit, each next to the same figure for B log B (a
+cost growing no worse than B log B has k at or below B log B's).
 """
 
 from __future__ import annotations
@@ -85,16 +85,27 @@ def _report(device: torch.device, sizes: list[int], repeats: int) -> None:
     print("\ncomposite / point-only composite")
     for name in ("composite kde", "composite wasserstein", "composite buffered wass."):
         print(name.ljust(width) + "".join(f"{t / p:>12.2f}" for t, p in zip(table[name], point)))
-    # Growth per step between consecutive sizes, next to the B log B ratio of that step; the
-    # largest step is the telling one (per-call overhead hides the growth at small B).
-    bounds = [(b * math.log(b)) / (a * math.log(a)) for a, b in zip(sizes, sizes[1:])]
-    print("\ngrowth: time ratio per step (B log B ratio in the first row)")
-    print("B log B".ljust(width) + "".join(f"{f'{a}->{b}':>12}" for a, b in zip(sizes, sizes[1:])))
-    print("".ljust(width) + "".join(f"{r:>12.2f}" for r in bounds))
+    # Growth: time ratio per step between consecutive sizes, and the exponent k of a fit
+    # time ∝ B^k over all sizes but the smallest (where per-call overhead dominates), both next
+    # to the same figures for B log B itself.
+    steps = list(zip(sizes, sizes[1:]))
+    fit_sizes = sizes[1:] if len(sizes) > 2 else sizes
+    bound_k = _exponent(fit_sizes, [b * math.log(b) for b in fit_sizes])
+    print("\ngrowth: time ratio per step, and exponent k of time ∝ B^k fitted for B >= " + str(fit_sizes[0]))
+    print("".ljust(width) + "".join(f"{f'{a}->{b}':>13}" for a, b in steps) + f"{'k':>8}")
+    print("B log B".ljust(width) + "".join(f"{b * math.log(b) / (a * math.log(a)):>13.2f}" for a, b in steps)
+          + f"{bound_k:>8.2f}")
     for name, row in table.items():
-        steps = [b / a for a, b in zip(row, row[1:])]
-        verdict = "ok" if steps[-1] <= bounds[-1] else "above B log B at the largest step"
-        print(name.ljust(width) + "".join(f"{r:>12.2f}" for r in steps) + f"  {verdict}")
+        k = _exponent(fit_sizes, row[len(sizes) - len(fit_sizes):])
+        verdict = "ok" if k <= bound_k else "grows faster than B log B"
+        print(name.ljust(width) + "".join(f"{b / a:>13.2f}" for a, b in zip(row, row[1:])) + f"{k:>8.2f}  {verdict}")
+
+
+def _exponent(sizes: list[int], times: list[float]) -> float:
+    """Least-squares slope of log(time) against log(B)."""
+    xs, ys = [math.log(b) for b in sizes], [math.log(t) for t in times]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
 
 
 def main() -> None:
