@@ -1,0 +1,332 @@
+"""Running a study: Ray Tune drives the trials, Optuna (through
+:class:`~graphreg.study.searcher.OptunaAskTellSearcher`) samples them and records the outcome,
+every trial is a Ray Train DDP run (:mod:`graphreg.study.trial`).
+
+Everything that can be checked is checked before the storage is touched, so bad input leaves
+nothing behind. The storage is the state: a rerun of the same command recovers orphans
+(:mod:`graphreg.study.resume`) and runs only the missing trials.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import socket
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+import ray
+from ray import tune
+from ray.tune.schedulers import ASHAScheduler, FIFOScheduler, TrialScheduler
+
+from graphreg.study.progress import Progress, output_to_log
+from graphreg.study.resume import count_finished, recover_orphans
+from graphreg.study.search_space import SearchSpace
+from graphreg.study.searcher import OptunaAskTellSearcher, TrialFactory
+from graphreg.study.storage import open_storage
+from graphreg.study.trial import TRAINABLE_RESOURCES, run_trial
+from graphreg.training import TrainConfig
+
+DEFAULT_STORAGE = "sqlite:///studies/graphreg.db"
+# Ray Train's controller polls its workers this often; its 2 s default makes every report()
+# wait up to 2 s (see bench/study_overhead.py).
+HEALTH_CHECK_INTERVAL_S = "0.05"
+_RAY_ENV = {"RAY_TRAIN_HEALTH_CHECK_INTERVAL_S": HEALTH_CHECK_INTERVAL_S}
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Where and how wide trials run."""
+
+    workers_per_trial: int = 2
+    max_concurrent_trials: int = 1
+    ray_address: str | None = None
+    gpus_per_worker: float = 0.0
+    max_failures: int = 1
+
+    def __post_init__(self) -> None:
+        if self.workers_per_trial < 1:
+            raise ValueError(f"workers per trial must be >= 1, got {self.workers_per_trial}")
+        if self.max_concurrent_trials < 1:
+            raise ValueError(f"max concurrent trials must be >= 1, got {self.max_concurrent_trials}")
+        if self.gpus_per_worker < 0:
+            raise ValueError(f"GPUs per worker must be >= 0, got {self.gpus_per_worker}")
+
+
+def run_study(
+    space: SearchSpace,
+    storage: str = DEFAULT_STORAGE,
+    study_name: str | None = None,
+    n_trials: int | None = None,
+    resources: Resources | None = None,
+    study_dir: str | Path | None = None,
+) -> optuna.Study:
+    """Run (or resume) the study until it has ``n_trials`` finished trials.
+
+    ``n_trials`` counts trials of earlier runs too (orphans of a killed run excepted: they are
+    retried). Defaults come from the search space's ``study`` section; the study is named
+    after ``study.name``. Trial logs go to ``<study_dir>/run.log`` (default
+    ``studies/<name>``).
+    """
+    settings = space.study
+    name = study_name or settings.name
+    if not name:
+        raise ValueError("no study name: pass one or set study.name in the search space")
+    n_trials = settings.n_trials if n_trials is None else n_trials
+    if n_trials < 1:
+        raise ValueError(f"n_trials must be >= 1, got {n_trials}")
+    resources = resources or Resources(settings.workers_per_trial, settings.max_concurrent_trials, max_failures=settings.max_failures)
+    fixed = _absolute_data_paths(space.fixed)
+    space = SearchSpace(study=settings, fixed=fixed, params=space.params)
+    scheduler = _scheduler(settings.scheduler, space.epochs())
+
+    def make_trial(study: optuna.Study) -> tuple[optuna.Trial, dict[str, Any]]:
+        trial = study.ask()
+        return trial, space.sample(trial)
+
+    def sampler_for(study: optuna.Study) -> optuna.samplers.BaseSampler:
+        # A new seed per run: a resumed run must not replay the first run's random draws.
+        seed = settings.seed + len(study.get_trials(deepcopy=False))
+        if settings.sampler["type"] == "random":
+            return optuna.samplers.RandomSampler(seed=seed)
+        options = {k: v for k, v in settings.sampler.items() if k != "type"}
+        return optuna.samplers.TPESampler(seed=seed, **options)
+
+    return _run(
+        name,
+        storage,
+        make_trial,
+        lambda study: n_trials - count_finished(study),
+        settings.metric,
+        settings.direction,
+        resources,
+        Path(study_dir) if study_dir else Path("studies") / name,
+        scheduler,
+        sampler_for,
+        requeue=True,
+    )
+
+
+def run_fixed_configs(
+    study_name: str,
+    storage: str,
+    configs: Sequence[Mapping[str, Any]],
+    user_attrs: Sequence[Mapping[str, Any]] | None = None,
+    *,
+    workers_per_trial: int = 2,
+    max_concurrent_trials: int = 1,
+    ray_address: str | None = None,
+    gpus_per_worker: float = 0.0,
+    metric: str = "val_pearson",
+    direction: str = "maximize",
+    study_dir: str | Path | None = None,
+) -> optuna.Study:
+    """Run each full training config once as a DDP trial in the study ``study_name``, with
+    ``user_attrs[i]`` stored on config ``i``'s trial. A config whose trial (same attrs, same
+    resolved config) is already COMPLETE is skipped, so a rerun resumes. No early stopping."""
+    user_attrs = [{} for _ in configs] if user_attrs is None else list(user_attrs)
+    if len(user_attrs) != len(configs):
+        raise ValueError(f"got {len(configs)} configs but {len(user_attrs)} user_attrs")
+    if direction not in ("maximize", "minimize"):
+        raise ValueError(f"direction must be maximize or minimize, got {direction!r}")
+    resolved = [TrainConfig.from_dict(_absolute_data_paths(c)).to_dict() for c in configs]
+    resources = Resources(workers_per_trial, max_concurrent_trials, ray_address, gpus_per_worker)
+
+    def pending(study: optuna.Study) -> list[int]:
+        done = [
+            t.user_attrs
+            for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        ]
+        return [
+            i
+            for i, (config, attrs) in enumerate(zip(resolved, user_attrs))
+            if not any(d.get("config") == config and all(d.get(k) == v for k, v in attrs.items()) for d in done)
+        ]
+
+    queue: list[int] = []
+
+    def make_trial(study: optuna.Study) -> tuple[optuna.Trial, dict[str, Any]]:
+        i = queue.pop(0)
+        trial = study.ask()
+        for key, value in user_attrs[i].items():
+            trial.set_user_attr(key, value)
+        return trial, resolved[i]
+
+    def remaining(study: optuna.Study) -> int:
+        queue[:] = pending(study)
+        return len(queue)
+
+    return _run(
+        study_name,
+        storage,
+        make_trial,
+        remaining,
+        metric,
+        direction,
+        resources,
+        Path(study_dir) if study_dir else Path("studies") / study_name,
+        FIFOScheduler(),
+        lambda study: optuna.samplers.RandomSampler(),
+        requeue=False,
+    )
+
+
+def _run(
+    name: str,
+    storage_url: str,
+    make_trial: TrialFactory,
+    remaining: Any,
+    metric: str,
+    direction: str,
+    resources: Resources,
+    study_dir: Path,
+    scheduler: TrialScheduler,
+    sampler_for: Any,
+    requeue: bool,
+) -> optuna.Study:
+    """Connect to Ray, open the study, recover orphans and run the remaining trials."""
+    study_dir = study_dir.resolve()
+    with _ray_session(resources):
+        storage = open_storage(storage_url)
+        study = optuna.create_study(study_name=name, storage=storage, direction=direction, load_if_exists=True)
+        if study.direction.name.lower() != direction:
+            raise ValueError(f"study {name!r} exists with direction {study.direction.name.lower()}, not {direction}")
+        recovered = recover_orphans(study, requeue=requeue)
+        todo = remaining(study)
+        if recovered:
+            print(f"recovered {len(recovered)} orphaned trial(s) of an earlier run: {recovered}", flush=True)
+        if todo <= 0:
+            print(f"study {name!r} already has the requested trials", flush=True)
+            return study
+        study.sampler = sampler_for(study)
+        mode = "max" if direction == "maximize" else "min"
+        run = {
+            "workers": resources.workers_per_trial,
+            "gpus_per_worker": resources.gpus_per_worker,
+            "max_failures": resources.max_failures,
+            "storage_path": str(study_dir / "checkpoints"),
+            "metric": metric,
+            "mode": mode,
+        }
+        done = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
+        best = study.best_value if done else None
+        with output_to_log(study_dir / "run.log") as terminal:
+            progress = Progress(todo, best, metric, mode == "max", terminal)
+            searcher = OptunaAskTellSearcher(study, make_trial, run, progress)
+            tuner = tune.Tuner(
+                tune.with_resources(run_trial, TRAINABLE_RESOURCES),
+                tune_config=tune.TuneConfig(
+                    search_alg=searcher,
+                    scheduler=scheduler,
+                    num_samples=todo,
+                    max_concurrent_trials=resources.max_concurrent_trials,
+                    metric=metric,
+                    mode=mode,
+                    reuse_actors=False,
+                ),
+                run_config=tune.RunConfig(
+                    name=f"run-{time.strftime('%Y%m%d-%H%M%S')}",
+                    storage_path=str(study_dir / "tune"),
+                    verbose=0,
+                ),
+            )
+            try:
+                tuner.fit()
+            finally:
+                progress.close()
+                # Trials still in flight (Ctrl-C, an internal error) must not stay RUNNING.
+                recover_orphans(study, requeue=requeue)
+    return study
+
+
+@contextmanager
+def _ray_session(resources: Resources) -> Iterator[None]:
+    """Connect to ``resources.ray_address`` or start a local Ray instance sized so that a
+    trial's workers fit (never PENDING forever); shut it down afterwards if we started it."""
+    if ray.is_initialized():
+        _check_capacity(resources)
+        yield
+        return
+    if resources.ray_address:
+        _check_reachable(resources.ray_address)
+        try:
+            ray.init(
+                address=resources.ray_address,
+                runtime_env={"env_vars": _RAY_ENV},
+                log_to_driver=True,
+            )
+        except (ConnectionError, RuntimeError, ValueError) as error:
+            raise ValueError(f"cannot join the Ray cluster at {resources.ray_address}: {error}") from None
+    else:
+        os.environ.update(_RAY_ENV)  # inherited by the local raylet and so by every worker
+        ray.init(
+            address="local",
+            num_cpus=max(os.cpu_count() or 1, resources.workers_per_trial * resources.max_concurrent_trials),
+            include_dashboard=True,  # Train's placement-group cleanup queries the state API
+            dashboard_host="127.0.0.1",
+            log_to_driver=True,
+        )
+    try:
+        _check_capacity(resources)
+        yield
+    finally:
+        ray.shutdown()
+
+
+def _check_capacity(resources: Resources) -> None:
+    cpus = ray.cluster_resources().get("CPU", 0)
+    gpus = ray.cluster_resources().get("GPU", 0)
+    if cpus < resources.workers_per_trial:
+        raise ValueError(f"the Ray cluster has {cpus:g} CPUs but a trial needs {resources.workers_per_trial} (one per worker)")
+    if gpus < resources.gpus_per_worker * resources.workers_per_trial:
+        raise ValueError(
+            f"the Ray cluster has {gpus:g} GPUs but a trial needs {resources.gpus_per_worker * resources.workers_per_trial:g}"
+        )
+
+
+def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """Fail fast on an unreachable ``host:port`` (``ray.init`` would retry for a minute)."""
+    if address == "auto" or "://" in address:
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"bad Ray address {address!r}: expected host:port or auto")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except OSError as error:
+        raise ValueError(f"cannot reach the Ray cluster at {address}: {error.strerror or error}") from None
+
+
+def _scheduler(spec: Mapping[str, Any], epochs: int) -> TrialScheduler:
+    """ASHA on the epoch count (``max_t`` = the training's epochs), or FIFO for ``none``."""
+    if spec["type"] == "none":
+        return FIFOScheduler()
+    return ASHAScheduler(
+        time_attr="epoch",
+        max_t=epochs,
+        grace_period=int(spec.get("grace_period", 1)),
+        reduction_factor=float(spec.get("reduction_factor", 2)),
+        # A trial that reached max_t ends by itself; stopping it there would cut off its
+        # final report and tear its Train run down mid-exit.
+        stop_last_trials=False,
+    )
+
+
+def _absolute_data_paths(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``config`` whose data file paths are absolute (workers run elsewhere) and
+    checked to exist, so a missing file fails before anything is stored."""
+    config = copy.deepcopy(dict(config))
+    data = config.get("data") or {}
+    specs = [data.get("pairs")] + list(data.get("graphs") or [])
+    for spec in specs:
+        if isinstance(spec, dict) and "path" in spec:
+            path = Path(str(spec["path"])).expanduser()
+            if not path.is_file():
+                raise ValueError(f"data file not found: {spec['path']}")
+            spec["path"] = str(path.resolve())
+    return config

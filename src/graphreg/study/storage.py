@@ -1,0 +1,87 @@
+"""Optuna storages from a URL, safe to read while a study writes, and password redaction.
+
+- ``sqlite:///path.db``: an RDB storage in WAL mode with a 30 s busy timeout, so that
+  optuna-dashboard can read while the study writes without "database is locked".
+- any other SQLAlchemy URL (``postgresql://user:pw@host/db``): an RDB storage.
+- a path without ``://`` (``studies/graphreg.journal``): a journal file storage.
+
+Passwords never leave this module in clear text: :func:`redact_url` renders a URL with
+``***`` for the password and :func:`redact_text` scrubs it from any message.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import optuna
+import sqlalchemy
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+SQLITE_TIMEOUT_S = 30
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``***``."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return url if "://" not in url else "<unparseable storage URL>"
+    return parsed.render_as_string(hide_password=True)
+
+
+def redact_text(text: str, url: str) -> str:
+    """``text`` with the password of ``url`` (and the raw URL) replaced."""
+    try:
+        password = make_url(url).password
+    except (ArgumentError, ValueError):
+        password = None
+    text = text.replace(url, redact_url(url))
+    if password:
+        text = text.replace(str(password), "***")
+    return text
+
+
+def open_storage(url: str) -> optuna.storages.BaseStorage:
+    """Open (creating if needed) the Optuna storage ``url``; a bad URL or an unreachable
+    database is a one-line ``ValueError`` without the password."""
+    if "://" not in url:
+        return _journal(Path(url))
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ValueError(f"bad storage URL {redact_url(url)!r}: expected e.g. sqlite:///studies/graphreg.db") from None
+    engine_kwargs = {}
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise ValueError(f"bad storage URL {redact_url(url)!r}: SQLite needs a file path")
+        _prepare_sqlite(Path(parsed.database))
+        engine_kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT_S}}
+    try:
+        return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+    except (sqlalchemy.exc.SQLAlchemyError, ImportError, ValueError) as error:
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ValueError(f"cannot open storage {redact_url(url)!r}: {redact_text(message, url)}") from None
+
+
+def _prepare_sqlite(path: Path) -> None:
+    """Create the database's folder and switch it to WAL (a persistent property of the file),
+    so readers never block the writer."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(path, timeout=SQLITE_TIMEOUT_S) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+        connection.close()
+    except (OSError, sqlite3.Error) as error:
+        raise ValueError(f"cannot open SQLite storage {path}: {error}") from None
+
+
+def _journal(path: Path) -> optuna.storages.BaseStorage:
+    from optuna.storages.journal import JournalFileBackend
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
+    except OSError as error:
+        raise ValueError(f"cannot open journal storage {path}: {error}") from None
