@@ -38,7 +38,7 @@ class _GatherRows(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple[Tensor, None]:  # type: ignore[override]
-        grad = grad.contiguous().clone()  # all_reduce works in place; autograd may still hold grad
+        grad = grad.clone(memory_format=torch.contiguous_format)  # all_reduce works in place
         dist.all_reduce(grad, op=dist.ReduceOp.SUM)
         return grad[ctx.offset : ctx.offset + ctx.size], None
 
