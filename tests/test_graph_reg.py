@@ -85,10 +85,10 @@ def test_model_sums_the_regularizer_over_heads_layers_and_graphs() -> None:
     heads = [GraphHead(0, 1, "ppi"), GraphHead(1, 0, "reg"), GraphHead(1, 1, "ppi")]
     torch.manual_seed(0)
     model = GeneAttentionModel(n, d_model=8, n_layers=2, n_heads=2, graphs=graphs, graph_heads=heads).double()
-    _, attention = model.encode(need_attention=(0, 1))
+    _, attention = model.encode(need_attention={(h.layer, h.head) for h in heads})
     expected = 0.0
     for head, edges in zip(heads, (edges_a, edges_b, edges_a)):
-        log_attention = attention[head.layer][head.head].detach().numpy()
+        log_attention = attention[head.layer, head.head].detach().numpy()
         expected += _dense_reference(log_attention, edges, n, directed=graphs[head.graph].directed)[0]
     out = model(torch.tensor([[0, 1], [2, 3]]), with_graph_reg=True)
     assert out.graph_reg.item() == pytest.approx(expected, rel=1e-10)

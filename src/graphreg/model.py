@@ -10,7 +10,7 @@ adjacency, which is what :func:`graphreg.graph.graph_attention_kl` regularizes.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -39,13 +39,12 @@ class ModelOutput:
 
 
 class _AttentionLayer(nn.Module):
-    """Pre-norm transformer layer that can return its heads' log-attention ``(H, N, N)``.
+    """Pre-norm transformer layer that can return the log-attention ``(N, N)`` of chosen heads.
 
-    Attention is computed by hand (log-softmax of the scores) when the log-attention is needed,
-    which is numerically stable for the KL regularizer; otherwise it goes through
-    ``scaled_dot_product_attention``, which never materializes the ``N × N`` matrix on backends
-    with a fused kernel. Dropout acts on the layer outputs, not on attention weights, so both
-    paths compute the same function.
+    The chosen heads are computed by hand (log-softmax of the scores), which is numerically
+    stable for the KL regularizer; the other heads go through ``scaled_dot_product_attention``,
+    which never materializes an ``N × N`` matrix on backends with a fused kernel. Dropout acts on
+    the layer outputs, not on attention weights, so both paths compute the same function.
     """
 
     def __init__(self, d_model: int, n_heads: int, dropout: float) -> None:
@@ -58,19 +57,24 @@ class _AttentionLayer(nn.Module):
         self.ff = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, x: torch.Tensor, need_attention: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def forward(self, x: torch.Tensor, explicit_heads: Collection[int] = ()) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
         n, d = x.shape
         q, k, v = self.qkv(self.norm_attn(x)).view(n, 3, self.n_heads, d // self.n_heads).permute(1, 2, 0, 3)
-        log_attention = None
-        if need_attention:
+        explicit = sorted(explicit_heads)
+        fused = [h for h in range(self.n_heads) if h not in explicit_heads]
+        mixed, log_attention = [], {}
+        if explicit:
             # At least float32 scores, also under bf16 autocast: the KL takes logs of small probabilities.
             dtype = torch.promote_types(q.dtype, torch.float32)
             with torch.autocast(q.device.type, enabled=False):
-                scores = (q.to(dtype) @ k.to(dtype).transpose(-1, -2)) / math.sqrt(q.shape[-1])
-                log_attention = torch.log_softmax(scores, dim=-1)
-            mixed = log_attention.exp().to(v.dtype) @ v
-        else:
-            mixed = F.scaled_dot_product_attention(q.unsqueeze(0), k.unsqueeze(0), v.unsqueeze(0)).squeeze(0)
+                scores = (q[explicit].to(dtype) @ k[explicit].to(dtype).transpose(-1, -2)) / math.sqrt(q.shape[-1])
+                log_probs = torch.log_softmax(scores, dim=-1)
+            mixed.append(log_probs.exp().to(v.dtype) @ v[explicit])
+            log_attention = dict(zip(explicit, log_probs.unbind(0)))
+        if fused:
+            mixed.append(F.scaled_dot_product_attention(q[fused].unsqueeze(0), k[fused].unsqueeze(0), v[fused].unsqueeze(0)).squeeze(0))
+        # back to head order 0..H-1 before the heads are concatenated
+        mixed = torch.cat(mixed)[torch.tensor(explicit + fused, device=x.device).argsort()]
         x = x + self.dropout(self.out(mixed.transpose(0, 1).reshape(n, d)))
         x = x + self.dropout(self.ff(self.norm_ff(x)))
         return x, log_attention
@@ -130,29 +134,28 @@ class GeneAttentionModel(nn.Module):
         self.norm_out = nn.LayerNorm(d_model)
         self.pair_head = nn.Sequential(nn.Linear(2 * d_model, d_model), nn.GELU(), nn.Linear(d_model, 1))
 
-    def encode(self, need_attention: Sequence[int] = ()) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
-        """Contextual gene embeddings ``(N, d)`` and the log-attention ``(H, N, N)`` of the layers
-        listed in ``need_attention``."""
+    def encode(self, need_attention: Collection[tuple[int, int]] = ()) -> tuple[torch.Tensor, dict[tuple[int, int], torch.Tensor]]:
+        """Contextual gene embeddings ``(N, d)`` and the log-attention ``(N, N)`` of each
+        ``(layer, head)`` listed in ``need_attention`` (row ``i``: how gene ``i`` attends)."""
         x = self.embedding
         if self.feature_proj is not None:
             x = x + self.feature_proj(self.node_features)
         attention = {}
         for index, layer in enumerate(self.layers):
-            x, log_attention = layer(x, need_attention=index in need_attention)
-            if log_attention is not None:
-                attention[index] = log_attention
+            x, log_attention = layer(x, {head for layer_index, head in need_attention if layer_index == index})
+            attention.update({(index, head): value for head, value in log_attention.items()})
         return self.norm_out(x), attention
 
     def forward(self, pairs: torch.Tensor, with_graph_reg: bool = False) -> ModelOutput:
         """Scores of ``pairs`` ``(B, 2)``; the graph regularization only when asked for (and
         only for models with graph heads)."""
         with_graph_reg = with_graph_reg and bool(self.graph_heads)
-        h, attention = self.encode({a.layer for a in self.graph_heads} if with_graph_reg else ())
+        h, attention = self.encode({(a.layer, a.head) for a in self.graph_heads} if with_graph_reg else ())
         h_a, h_b = h[pairs[:, 0]], h[pairs[:, 1]]
         pred = self.pair_head(torch.cat([h_a + h_b, h_a * h_b], dim=-1)).squeeze(-1)
         graph_reg = None
         if with_graph_reg:
-            graph_reg = sum(graph_attention_kl(attention[a.layer][a.head], self.graphs[a.graph]) for a in self.graph_heads)
+            graph_reg = sum(graph_attention_kl(attention[a.layer, a.head], self.graphs[a.graph]) for a in self.graph_heads)
         return ModelOutput(pred=pred, graph_reg=graph_reg)
 
     @torch.no_grad()
@@ -169,6 +172,6 @@ class GeneAttentionModel(nn.Module):
         )
         if not assignments:
             return float("nan")
-        _, attention = self.encode({a.layer for a in assignments})
-        masses = [attention_edge_mass(attention[a.layer][a.head], self.graphs[a.graph]) for a in assignments]
+        _, attention = self.encode({(a.layer, a.head) for a in assignments})
+        masses = [attention_edge_mass(attention[a.layer, a.head], self.graphs[a.graph]) for a in assignments]
         return float(torch.stack(masses).mean())

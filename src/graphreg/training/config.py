@@ -34,8 +34,8 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class OptimConfig:
-    """The ``training`` section: optimization and where it runs. ``precision: bf16`` enables
-    bf16 autocast on CUDA (ignored on CPU)."""
+    """The ``training`` section: optimization and where it runs. ``batch_size`` is per DDP
+    rank; ``precision: bf16`` enables bf16 autocast on CUDA (ignored on CPU)."""
 
     epochs: int = 20
     batch_size: int = 256

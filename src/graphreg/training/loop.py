@@ -45,9 +45,10 @@ def train(
     Each epoch, ``report(metrics, checkpoint_dir)`` is called on every rank with identical
     metrics; ``checkpoint_dir`` is a fresh directory with a complete checkpoint on rank 0
     (deleted when ``report`` returns, so copy it to keep it) and ``None`` elsewhere.
-    ``resume_from`` continues from such a checkpoint. ``training.batch_size`` is the global
-    batch: each of the ``W`` ranks takes ``ceil(batch_size / W)`` pairs per step, so a config
-    trains the same way on any number of workers.
+    ``resume_from`` continues from such a checkpoint. ``training.batch_size`` is per rank (the
+    DDP convention): with ``W`` ranks an optimizer step sees ``W × batch_size`` pairs and an
+    epoch has ``W`` times fewer steps. That is what makes more workers faster here: every step
+    runs the encoder over all genes on every rank, so only fewer steps save time.
     """
     if not isinstance(config, TrainConfig):
         config = TrainConfig.from_dict(config)
@@ -88,15 +89,14 @@ def train(
     pairs, scores = data.pairs.to(device), data.scores.to(device)
     train_index = split.train.to(device)
     sampler = DistributedSampler(range(len(train_index)), num_replicas=world, rank=rank, shuffle=True, seed=opt.seed)
-    per_rank_batch = -(-opt.batch_size // world)
     for epoch in range(first_epoch, opt.epochs):
         torch.manual_seed(opt.seed + 1_000_003 * (epoch + 1) + rank)  # dropout stream of this epoch and rank
         sampler.set_epoch(epoch)
         local = train_index[torch.tensor(list(sampler), dtype=torch.long, device=device)]
         net.train()
         sums = torch.zeros(len(_PART_KEYS) + 2, dtype=torch.float64, device=device)
-        for start in range(0, len(local), per_rank_batch):
-            batch = local[start : start + per_rank_batch]
+        for start in range(0, len(local), opt.batch_size):
+            batch = local[start : start + opt.batch_size]
             with autocast:
                 out = net(pairs[batch], with_graph_reg=with_graph_reg)
             graph_reg = None if out.graph_reg is None else out.graph_reg.float()
