@@ -28,7 +28,7 @@ from graphreg.study.progress import Progress, output_to_log
 from graphreg.study.resume import count_finished, recover_orphans
 from graphreg.study.search_space import SearchSpace
 from graphreg.study.searcher import OptunaAskTellSearcher, TrialFactory
-from graphreg.study.storage import open_storage
+from graphreg.study.storage import check_storage_url, open_storage
 from graphreg.study.trial import TRAINABLE_RESOURCES, run_trial
 from graphreg.training import TrainConfig
 
@@ -191,56 +191,57 @@ def _run(
 ) -> optuna.Study:
     """Connect to Ray, open the study, recover orphans and run the remaining trials."""
     study_dir = study_dir.resolve()
-    with _ray_session(resources):
-        storage = open_storage(storage_url)
-        study = optuna.create_study(study_name=name, storage=storage, direction=direction, load_if_exists=True)
-        if study.direction.name.lower() != direction:
-            raise ValueError(f"study {name!r} exists with direction {study.direction.name.lower()}, not {direction}")
-        recovered = recover_orphans(study, requeue=requeue)
-        todo = remaining(study)
-        if recovered:
-            print(f"recovered {len(recovered)} orphaned trial(s) of an earlier run: {recovered}", flush=True)
-        if todo <= 0:
-            print(f"study {name!r} already has the requested trials", flush=True)
-            return study
-        study.sampler = sampler_for(study)
-        mode = "max" if direction == "maximize" else "min"
-        run = {
-            "workers": resources.workers_per_trial,
-            "gpus_per_worker": resources.gpus_per_worker,
-            "max_failures": resources.max_failures,
-            "storage_path": str(study_dir / "checkpoints"),
-            "metric": metric,
-            "mode": mode,
-        }
-        done = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
-        best = study.best_value if done else None
-        with output_to_log(study_dir / "run.log") as terminal:
-            progress = Progress(todo, best, metric, mode == "max", terminal)
-            searcher = OptunaAskTellSearcher(study, make_trial, run, progress)
-            tuner = tune.Tuner(
-                tune.with_resources(run_trial, TRAINABLE_RESOURCES),
-                tune_config=tune.TuneConfig(
-                    search_alg=searcher,
-                    scheduler=scheduler,
-                    num_samples=todo,
-                    max_concurrent_trials=resources.max_concurrent_trials,
-                    metric=metric,
-                    mode=mode,
-                    reuse_actors=False,
-                ),
-                run_config=tune.RunConfig(
-                    name=f"run-{time.strftime('%Y%m%d-%H%M%S')}",
-                    storage_path=str(study_dir / "tune"),
-                    verbose=0,
-                ),
-            )
-            try:
-                tuner.fit()
-            finally:
-                progress.close()
-                # Trials still in flight (Ctrl-C, an internal error) must not stay RUNNING.
-                recover_orphans(study, requeue=requeue)
+    check_storage_url(storage_url)
+    if resources.ray_address:
+        _check_reachable(resources.ray_address)
+    storage = open_storage(storage_url)
+    study = optuna.create_study(study_name=name, storage=storage, direction=direction, load_if_exists=True)
+    if study.direction.name.lower() != direction:
+        raise ValueError(f"study {name!r} exists with direction {study.direction.name.lower()}, not {direction}")
+    recovered = recover_orphans(study, requeue=requeue)
+    if recovered:
+        print(f"recovered {len(recovered)} orphaned trial(s) of an earlier run: {recovered}", flush=True)
+    todo = remaining(study)
+    if todo <= 0:
+        print(f"study {name!r} already has the requested trials", flush=True)
+        return study
+    mode = "max" if direction == "maximize" else "min"
+    run = {
+        "workers": resources.workers_per_trial,
+        "gpus_per_worker": resources.gpus_per_worker,
+        "max_failures": resources.max_failures,
+        "storage_path": str(study_dir / "checkpoints"),
+        "metric": metric,
+        "mode": mode,
+    }
+    done = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
+    study.sampler = sampler_for(study)
+    with output_to_log(study_dir / "run.log") as terminal, _ray_session(resources):
+        progress = Progress(todo, study.best_value if done else None, metric, mode == "max", terminal)
+        searcher = OptunaAskTellSearcher(study, make_trial, run, progress)
+        tuner = tune.Tuner(
+            tune.with_resources(run_trial, TRAINABLE_RESOURCES),
+            tune_config=tune.TuneConfig(
+                search_alg=searcher,
+                scheduler=scheduler,
+                num_samples=todo,
+                max_concurrent_trials=resources.max_concurrent_trials,
+                metric=metric,
+                mode=mode,
+                reuse_actors=False,
+            ),
+            run_config=tune.RunConfig(
+                name=f"run-{time.strftime('%Y%m%d-%H%M%S')}",
+                storage_path=str(study_dir / "tune"),
+                verbose=0,
+            ),
+        )
+        try:
+            tuner.fit()
+        finally:
+            progress.close()
+            # Trials still in flight (Ctrl-C, an internal error) must not stay RUNNING.
+            recover_orphans(study, requeue=requeue)
     return study
 
 
@@ -253,7 +254,6 @@ def _ray_session(resources: Resources) -> Iterator[None]:
         yield
         return
     if resources.ray_address:
-        _check_reachable(resources.ray_address)
         try:
             ray.init(
                 address=resources.ray_address,

@@ -43,15 +43,26 @@ def redact_text(text: str, url: str) -> str:
     return text
 
 
+def check_storage_url(url: str) -> None:
+    """Check a storage URL's syntax and that its database driver is installed, without
+    connecting or creating anything."""
+    if "://" not in url:
+        return
+    try:
+        make_url(url).get_dialect()
+    except (ArgumentError, ValueError):
+        raise ValueError(f"bad storage URL {redact_url(url)!r}: expected e.g. sqlite:///studies/graphreg.db") from None
+    except (sqlalchemy.exc.NoSuchModuleError, ImportError) as error:
+        raise ValueError(f"bad storage URL {redact_url(url)!r}: {redact_text(str(error), url)}") from None
+
+
 def open_storage(url: str) -> optuna.storages.BaseStorage:
     """Open (creating if needed) the Optuna storage ``url``; a bad URL or an unreachable
     database is a one-line ``ValueError`` without the password."""
     if "://" not in url:
         return _journal(Path(url))
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        raise ValueError(f"bad storage URL {redact_url(url)!r}: expected e.g. sqlite:///studies/graphreg.db") from None
+    check_storage_url(url)
+    parsed = make_url(url)
     engine_kwargs = {}
     if parsed.get_backend_name() == "sqlite":
         if not parsed.database or parsed.database == ":memory:":
