@@ -153,3 +153,26 @@ def test_study_train_script_bad_input_exits_2_with_one_line(tmp_path: Path, cont
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+EMAP = SHARED_DATA / "schuldiner2005_emap" / "schuldiner2005_emap_long.tsv.gz"
+BIOGRID = SHARED_DATA / "biogrid_3.5.174_physical" / "biogrid_3.5.174_sce_edges_orf.tsv"
+
+
+@pytest.mark.skipif(not (EMAP.is_file() and BIOGRID.is_file()), reason="../shared/data (E-MAP, BioGRID) not present")
+def test_one_epoch_on_real_emap_with_biogrid_graph() -> None:
+    """The real-data path end to end: Schuldiner 2005 E-MAP S-scores, BioGRID physical graph,
+    gene-disjoint split, graph regularization on."""
+    config = _config(training={"epochs": 1})
+    config["data"] = {
+        "source": "emap",
+        "split": "gene_disjoint",
+        "pairs": {"path": str(EMAP), "format": "table", "gene_a": "orf_a", "gene_b": "orf_b", "score": "S_score"},
+        "graphs": [{"name": "biogrid", "format": "edgelist", "path": str(BIOGRID), "columns": ["orf_a", "orf_b"], "header": True}],
+    }
+    config["model"]["graph_heads"] = [{"layer": 0, "head": 0, "graph": "biogrid"}]
+    metrics = train(config)
+    assert set(metrics) == EXPECTED_METRICS | TEST_METRICS
+    assert all(math.isfinite(metrics[key]) for key in ("train_loss", "val_pearson", "test_pearson", "attention_edge_mass"))
+    assert metrics["norm_weighted_graph"] > 0
