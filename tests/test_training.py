@@ -163,8 +163,8 @@ BIOGRID = SHARED_DATA / "biogrid_3.5.174_physical" / "biogrid_3.5.174_sce_edges_
 @pytest.mark.skipif(not (EMAP.is_file() and BIOGRID.is_file()), reason="../shared/data (E-MAP, BioGRID) not present")
 def test_one_epoch_on_real_emap_with_biogrid_graph() -> None:
     """The real-data path end to end: Schuldiner 2005 E-MAP S-scores, BioGRID physical graph,
-    gene-disjoint split, graph regularization on."""
-    config = _config(training={"epochs": 1})
+    gene-disjoint split, graph regularization on (large batches keep it to a few steps)."""
+    config = _config(training={"epochs": 1, "batch_size": 4096})
     config["data"] = {
         "source": "emap",
         "split": "gene_disjoint",
