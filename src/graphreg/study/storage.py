@@ -3,7 +3,8 @@
 - ``sqlite:///path.db``: an RDB storage in WAL mode with a 30 s busy timeout, so that
   optuna-dashboard can read while the study writes without "database is locked".
 - any other SQLAlchemy URL (``postgresql://user:pw@host/db``): an RDB storage.
-- a path without ``://`` (``studies/graphreg.journal``): a journal file storage.
+- a file path ending in ``.journal`` or ``.log`` (``studies/graphreg.journal``): a journal
+  file storage (no database server, safe for several processes on one file system).
 
 Passwords never leave this module in clear text: :func:`redact_url` renders a URL with
 ``***`` for the password and :func:`redact_text` scrubs it from any message.
@@ -20,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 SQLITE_TIMEOUT_S = 30
+JOURNAL_SUFFIXES = (".journal", ".log")
 
 
 def redact_url(url: str) -> str:
@@ -47,6 +49,11 @@ def check_storage_url(url: str) -> None:
     """Check a storage URL's syntax and that its database driver is installed, without
     connecting or creating anything."""
     if "://" not in url:
+        if not url.endswith(JOURNAL_SUFFIXES):
+            raise ValueError(
+                f"bad storage URL {url!r}: expected a SQLAlchemy URL (sqlite:///studies/graphreg.db) "
+                f"or a journal file ending in {' or '.join(JOURNAL_SUFFIXES)}"
+            )
         return
     try:
         make_url(url).get_dialect()
@@ -59,9 +66,9 @@ def check_storage_url(url: str) -> None:
 def open_storage(url: str) -> optuna.storages.BaseStorage:
     """Open (creating if needed) the Optuna storage ``url``; a bad URL or an unreachable
     database is a one-line ``ValueError`` without the password."""
+    check_storage_url(url)
     if "://" not in url:
         return _journal(Path(url))
-    check_storage_url(url)
     parsed = make_url(url)
     engine_kwargs = {}
     if parsed.get_backend_name() == "sqlite":
