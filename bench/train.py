@@ -9,7 +9,7 @@
 2. One training step (encoder over all genes, a batch of 256 pairs, backward, AdamW) at 500,
    2,000 and 6,607 genes (the yeast genome), λ_graph = 0 (fused attention, no N x N matrix
    kept) against λ_graph = 1 (explicit log-attention and the KL): median step time and peak
-   memory, each setting in a fresh subprocess (CPU: peak RSS from ``getrusage``, and its growth
+   memory, each setting in a fresh single-threaded subprocess (CPU: peak RSS from ``getrusage``, and its growth
    over the RSS before the first step; CUDA: ``max_memory_allocated``).
 """
 
@@ -70,6 +70,9 @@ def step_cost(n_genes: int, lambda_graph: float, device: str, precision: str, st
     from graphreg.losses import PointDistGraphReg
     from graphreg.model import GeneAttentionModel, GraphHead
 
+    # One thread: OpenMP threads spinning against other processes on a shared 2-core machine
+    # make multi-threaded step times swing by an order of magnitude.
+    torch.set_num_threads(1)
     data = make_planted({"n_genes": n_genes, "n_pairs": 20000, "density": 8.0}, seed=0)
     torch.manual_seed(0)
     model = GeneAttentionModel(
@@ -129,7 +132,7 @@ def main() -> int:
         print(f"| {workers} | {rates[0]:,.0f} | {rates[1]:,.0f} |", flush=True)
 
     memory = "peak GPU memory (MiB)" if args.device == "cuda" else "peak RSS (MiB), growth over pre-step RSS"
-    print(f"\n## One training step, graph regularizer on vs off (batch 256, d_model 32, 2 heads)\n")
+    print("\n## One training step, graph regularizer on vs off (batch 256, d_model 32, 2 heads, 1 thread)\n")
     print(f"| genes | step ms, λ=0 | step ms, λ=1 | {memory}, λ=0 | same, λ=1 |")
     print("|---|---|---|---|---|")
     for genes in GENE_COUNTS:
