@@ -94,26 +94,50 @@ def train(
         sampler.set_epoch(epoch)
         local = train_index[torch.tensor(list(sampler), dtype=torch.long, device=device)]
         net.train()
-        sums = torch.zeros(len(_PART_KEYS) + 2, dtype=torch.float64, device=device)
-        for start in range(0, len(local), opt.batch_size):
-            batch = local[start : start + opt.batch_size]
-            with autocast:
-                out = net(pairs[batch], with_graph_reg=with_graph_reg)
-            graph_reg = None if out.graph_reg is None else out.graph_reg.float()
-            total, parts = loss_fn(out.pred.float(), scores[batch], graph_reg)
-            _raise_if_non_finite(total, distributed, epoch)
-            optimizer.zero_grad(set_to_none=True)
-            total.backward()
-            optimizer.step()
-            sums += torch.tensor([total.item(), *(parts[k] for k in _PART_KEYS), 1.0], dtype=torch.float64, device=device)
-        if distributed:
-            dist.all_reduce(sums)
-        metrics = {"epoch": float(epoch + 1), "train_loss": float(sums[0] / sums[-1])}
-        metrics.update({key: float(sums[i + 1] / sums[-1]) for i, key in enumerate(_PART_KEYS)})
-        metrics.update(_evaluate(model, loss_fn, pairs, scores, split.val, split.test if epoch + 1 == opt.epochs else None, autocast))
+        metrics = {"epoch": float(epoch + 1)}
+        metrics.update(_train_epoch(net, loss_fn, optimizer, pairs, scores, local, opt.batch_size, with_graph_reg, autocast, epoch))
+        last = epoch + 1 == opt.epochs
+        metrics.update(_evaluate(model, loss_fn, pairs, scores, split.val, split.test if last else None, autocast))
         if report is not None:
-            _report(report, metrics, rank, TrainState(model.state_dict(), optimizer.state_dict(), loss_fn.state_dict(), epoch + 1, metrics))
+            _report(
+                report,
+                metrics,
+                rank,
+                lambda: TrainState(model.state_dict(), optimizer.state_dict(), loss_fn.state_dict(), epoch + 1, metrics),
+            )
     return metrics
+
+
+def _train_epoch(
+    net: torch.nn.Module,
+    loss_fn: PointDistGraphReg,
+    optimizer: torch.optim.Optimizer,
+    pairs: torch.Tensor,
+    scores: torch.Tensor,
+    local: torch.Tensor,
+    batch_size: int,
+    with_graph_reg: bool,
+    autocast: Any,
+    epoch: int,
+) -> dict[str, float]:
+    """One pass over this rank's shard ``local`` of the training pairs; returns the mean total
+    loss and loss parts over the steps of all ranks (identical on every rank)."""
+    distributed = dist.is_available() and dist.is_initialized()
+    sums = torch.zeros(len(_PART_KEYS) + 2, dtype=torch.float64, device=pairs.device)
+    for start in range(0, len(local), batch_size):
+        batch = local[start : start + batch_size]
+        with autocast:
+            out = net(pairs[batch], with_graph_reg=with_graph_reg)
+        graph_reg = None if out.graph_reg is None else out.graph_reg.float()
+        total, parts = loss_fn(out.pred.float(), scores[batch], graph_reg)
+        _raise_if_non_finite(total, distributed, epoch)
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        optimizer.step()
+        sums += torch.tensor([total.item(), *(parts[k] for k in _PART_KEYS), 1.0], dtype=torch.float64, device=sums.device)
+    if distributed:
+        dist.all_reduce(sums)
+    return {"train_loss": float(sums[0] / sums[-1]), **{key: float(sums[i + 1] / sums[-1]) for i, key in enumerate(_PART_KEYS)}}
 
 
 def _resolve_device(name: str) -> torch.device:
@@ -165,15 +189,15 @@ def _evaluate(
     return metrics
 
 
-def _report(report: Report, metrics: dict[str, float], rank: int, state: TrainState) -> None:
-    """Call ``report`` on every rank; rank 0 passes a fresh checkpoint directory, removed once
-    ``report`` has returned (Ray Train copies it during the call)."""
+def _report(report: Report, metrics: dict[str, float], rank: int, state: Callable[[], TrainState]) -> None:
+    """Call ``report`` on every rank; rank 0 passes a fresh checkpoint directory with
+    ``state()``, removed once ``report`` has returned (Ray Train copies it during the call)."""
     if rank != 0:
         report(dict(metrics), None)
         return
     directory = tempfile.mkdtemp(prefix="graphreg-ckpt-")
     try:
-        save_checkpoint(directory, state)
+        save_checkpoint(directory, state())
         report(dict(metrics), directory)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
