@@ -92,3 +92,26 @@ def test_model_sums_the_regularizer_over_heads_layers_and_graphs() -> None:
         expected += _dense_reference(log_attention, edges, n, directed=graphs[head.graph].directed)[0]
     out = model(torch.tensor([[0, 1], [2, 3]]), with_graph_reg=True)
     assert out.graph_reg.item() == pytest.approx(expected, rel=1e-10)
+
+
+def test_edge_log_attention_in_row_blocks_matches_dense_values_and_gradients(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model's memory-light path (edge scores minus row log-normalizers computed in
+    recomputed blocks of rows) equals gathering from the dense float64 log-softmax, values and
+    gradients, also when the rows are split into several uneven blocks."""
+    import graphreg.model as model_module
+
+    monkeypatch.setattr(model_module, "_SCORE_CHUNK_ELEMENTS", 3 * 11)  # blocks of 3 rows of 11
+    generator = torch.Generator().manual_seed(0)
+    query = torch.randn(11, 4, dtype=torch.float64, generator=generator, requires_grad=True)
+    key = torch.randn(11, 4, dtype=torch.float64, generator=generator, requires_grad=True)
+    graph = Graph.from_edges(torch.tensor([0, 2, 5, 9, 10, 3]), torch.tensor([1, 7, 5, 4, 0, 8]), 11, directed=True)
+    weights = torch.randn(graph.num_edges, dtype=torch.float64, generator=generator)
+
+    edge = model_module._edge_log_attention(query, key, graph.edge_index)
+    (edge * weights).sum().backward()
+    grads = query.grad.clone(), key.grad.clone()
+    query.grad = key.grad = None
+    dense = torch.log_softmax(query @ key.T / 2.0, dim=-1)[graph.edge_index[0], graph.edge_index[1]]
+    (dense * weights).sum().backward()
+    torch.testing.assert_close(edge, dense, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(grads, (query.grad, key.grad), rtol=1e-12, atol=1e-12)

@@ -62,15 +62,13 @@ def _check_shape(log_attention: torch.Tensor, graph: Graph) -> None:
         )
 
 
-def _edges_on(graph: Graph, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, int]:
-    """Sources, targets and weights ``Ã_ij = 1 / outdeg(i)`` of the row-normalized adjacency on
-    ``like``'s device and dtype, plus the number of nodes with at least one out-edge (the rows
-    the regularizer and the alignment metric average over)."""
-    edge_index = graph.edge_index.to(like.device)
-    sources, targets = edge_index[0], edge_index[1]
+def _row_weights(graph: Graph, like: torch.Tensor) -> tuple[torch.Tensor, int]:
+    """Weights ``Ã_ij = 1 / outdeg(i)`` of the row-normalized adjacency, per edge in
+    ``graph.edge_index`` order, on ``like``'s device and dtype, and the number of nodes with at
+    least one out-edge (the rows the regularizer and the alignment metric average over)."""
+    sources = graph.edge_index[0].to(like.device)
     out_degree = torch.bincount(sources, minlength=graph.num_nodes)
-    weights = 1.0 / out_degree[sources].to(like.dtype)
-    return sources, targets, weights, int((out_degree > 0).sum())
+    return 1.0 / out_degree[sources].to(like.dtype), int((out_degree > 0).sum())
 
 
 def graph_attention_kl(log_attention: torch.Tensor, graph: Graph) -> torch.Tensor:
@@ -78,24 +76,39 @@ def graph_attention_kl(log_attention: torch.Tensor, graph: Graph) -> torch.Tenso
 
     ``log_attention`` is an ``(N, N)`` matrix of log attention weights of one head (rows sum to
     one after ``exp``); ``Ã`` is ``graph``'s row-normalized adjacency, so a directed graph keeps
-    its direction. ``KL(Ã_i ‖ α_i) = Σ_{j ∈ N(i)} Ã_ij (log Ã_ij − log α_ij)``: only the attention
-    at edge positions is gathered, so no dense adjacency is ever built. Zero when the head puts
-    all of row ``i``'s mass uniformly on ``i``'s neighbours; a graph without edges gives 0.
+    its direction. Only the attention at edge positions is used (see
+    :func:`graph_kl_from_edges`), so no dense adjacency is ever built.
     """
     _check_shape(log_attention, graph)
-    sources, targets, weights, num_rows = _edges_on(graph, log_attention)
+    edge_index = graph.edge_index.to(log_attention.device)
+    return graph_kl_from_edges(log_attention[edge_index[0], edge_index[1]], graph)
+
+
+def graph_kl_from_edges(edge_log_attention: torch.Tensor, graph: Graph) -> torch.Tensor:
+    """The regularizer from the log attention ``log α_ij`` at ``graph``'s edges alone, in the
+    order of ``graph.edge_index`` (shape ``(E,)``): ``KL(Ã_i ‖ α_i) = Σ_{j ∈ N(i)} Ã_ij (log Ã_ij −
+    log α_ij)`` with ``Ã_ij = 1 / outdeg(i)``, averaged over nodes with an out-edge. Zero when a
+    head spreads each row's mass uniformly over the row's neighbours; 0 for a graph without edges.
+    """
+    weights, num_rows = _row_weights(graph, edge_log_attention)
     if num_rows == 0:
-        return log_attention.new_zeros(())
-    edge_log_attention = log_attention[sources, targets]
+        return edge_log_attention.new_zeros(())
     return (weights * (torch.log(weights) - edge_log_attention)).sum() / num_rows
 
 
 def attention_edge_mass(log_attention: torch.Tensor, graph: Graph) -> torch.Tensor:
-    """Alignment of one head with ``graph``: mean over nodes with at least one out-edge of the
-    attention mass ``Σ_{j ∈ N(i)} α_ij`` that row ``i`` puts on its neighbours (1 = fully on the
-    graph; ``outdeg(i) / N`` on average for uniform attention)."""
+    """Alignment of one head with ``graph`` from its ``(N, N)`` log attention: see
+    :func:`edge_mass_from_edges`."""
     _check_shape(log_attention, graph)
-    sources, targets, _, num_rows = _edges_on(graph, log_attention)
+    edge_index = graph.edge_index.to(log_attention.device)
+    return edge_mass_from_edges(log_attention[edge_index[0], edge_index[1]], graph)
+
+
+def edge_mass_from_edges(edge_log_attention: torch.Tensor, graph: Graph) -> torch.Tensor:
+    """Mean over nodes with at least one out-edge of the attention mass ``Σ_{j ∈ N(i)} α_ij``
+    that row ``i`` puts on its neighbours (1 = fully on the graph; ``outdeg(i) / N`` for uniform
+    attention), from ``log α`` at the edges in ``graph.edge_index`` order."""
+    _, num_rows = _row_weights(graph, edge_log_attention)
     if num_rows == 0:
-        return log_attention.new_zeros(())
-    return log_attention[sources, targets].exp().sum() / num_rows
+        return edge_log_attention.new_zeros(())
+    return edge_log_attention.exp().sum() / num_rows

@@ -4,7 +4,8 @@ regularized toward biological graphs, and a symmetric head that scores gene pair
 The encoder's input (one token per gene) does not depend on the sample, so it runs once per
 batch over all ``N`` genes; a batch of pairs then only indexes the contextual embeddings. That
 makes every head's attention an ``(N, N)`` gene-by-gene matrix, directly comparable to a graph's
-adjacency, which is what :func:`graphreg.graph.graph_attention_kl` regularizes.
+adjacency, which is what :func:`graphreg.graph.graph_kl_from_edges` regularizes, from the
+attention at the graph's edges only.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
-from graphreg.graph import Graph, attention_edge_mass, graph_attention_kl
+from graphreg.graph import Graph, edge_mass_from_edges, graph_kl_from_edges
 
 
 @dataclass(frozen=True)
@@ -38,14 +40,16 @@ class ModelOutput:
     graph_reg: torch.Tensor | None
 
 
-class _AttentionLayer(nn.Module):
-    """Pre-norm transformer layer that can return the log-attention ``(N, N)`` of chosen heads.
+# Rows of the attention scores held at once when log-normalizers are computed: bounds that
+# computation's memory to about this many floats, whatever the number of genes.
+_SCORE_CHUNK_ELEMENTS = 1 << 20
 
-    The chosen heads are computed by hand (log-softmax of the scores), which is numerically
-    stable for the KL regularizer; the other heads go through ``scaled_dot_product_attention``,
-    which never materializes an ``N × N`` matrix on backends with a fused kernel. Dropout acts on
-    the layer outputs, not on attention weights, so both paths compute the same function.
-    """
+
+class _AttentionLayer(nn.Module):
+    """Pre-norm transformer layer. Attention runs through ``scaled_dot_product_attention``
+    (never materializing ``N × N`` on backends with a fused kernel); the layer also returns its
+    per-head queries and keys ``(H, N, d_head)``, from which the model derives log-attention
+    where it needs it. Dropout acts on the layer outputs, not on attention weights."""
 
     def __init__(self, d_model: int, n_heads: int, dropout: float) -> None:
         super().__init__()
@@ -57,27 +61,42 @@ class _AttentionLayer(nn.Module):
         self.ff = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, x: torch.Tensor, explicit_heads: Collection[int] = ()) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         n, d = x.shape
         q, k, v = self.qkv(self.norm_attn(x)).view(n, 3, self.n_heads, d // self.n_heads).permute(1, 2, 0, 3)
-        explicit = sorted(explicit_heads)
-        fused = [h for h in range(self.n_heads) if h not in explicit_heads]
-        mixed, log_attention = [], {}
-        if explicit:
-            # At least float32 scores, also under bf16 autocast: the KL takes logs of small probabilities.
-            dtype = torch.promote_types(q.dtype, torch.float32)
-            with torch.autocast(q.device.type, enabled=False):
-                scores = (q[explicit].to(dtype) @ k[explicit].to(dtype).transpose(-1, -2)) / math.sqrt(q.shape[-1])
-                log_probs = torch.log_softmax(scores, dim=-1)
-            mixed.append(log_probs.exp().to(v.dtype) @ v[explicit])
-            log_attention = dict(zip(explicit, log_probs.unbind(0)))
-        if fused:
-            mixed.append(F.scaled_dot_product_attention(q[fused].unsqueeze(0), k[fused].unsqueeze(0), v[fused].unsqueeze(0)).squeeze(0))
-        # back to head order 0..H-1 before the heads are concatenated
-        mixed = torch.cat(mixed)[torch.tensor(explicit + fused, device=x.device).argsort()]
+        mixed = F.scaled_dot_product_attention(q.unsqueeze(0), k.unsqueeze(0), v.unsqueeze(0)).squeeze(0)
         x = x + self.dropout(self.out(mixed.transpose(0, 1).reshape(n, d)))
         x = x + self.dropout(self.ff(self.norm_ff(x)))
-        return x, log_attention
+        return x, q, k
+
+
+def _scores(query: torch.Tensor, key: torch.Tensor) -> torch.Tensor:
+    """Scaled dot-product scores ``q kᵀ / √d`` in at least float32, also under bf16 autocast:
+    the regularizer takes logs of small probabilities."""
+    dtype = torch.promote_types(query.dtype, torch.float32)
+    with torch.autocast(query.device.type, enabled=False):
+        return (query.to(dtype) @ key.to(dtype).transpose(-1, -2)) / math.sqrt(query.shape[-1])
+
+
+def _row_logsumexp(query: torch.Tensor, key: torch.Tensor) -> torch.Tensor:
+    """``log Σ_j exp(s_ij)`` of every row of the scores, computed over blocks of rows that are
+    recomputed in the backward pass instead of stored, so memory stays ``O(N)`` beyond a block."""
+    n = query.shape[0]
+    rows = max(1, _SCORE_CHUNK_ELEMENTS // max(1, key.shape[0]))
+    blocks = [
+        checkpoint(lambda q, k: torch.logsumexp(_scores(q, k), dim=-1), query[start : start + rows], key, use_reentrant=False)
+        for start in range(0, n, rows)
+    ]
+    return torch.cat(blocks)
+
+
+def _edge_log_attention(query: torch.Tensor, key: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
+    """``log α_ij = s_ij − logsumexp_k s_ik`` of one head at the given edges only."""
+    sources, targets = edge_index[0], edge_index[1]
+    dtype = torch.promote_types(query.dtype, torch.float32)
+    with torch.autocast(query.device.type, enabled=False):
+        edge_scores = (query[sources].to(dtype) * key[targets].to(dtype)).sum(-1) / math.sqrt(query.shape[-1])
+    return edge_scores - _row_logsumexp(query, key)[sources]
 
 
 class GeneAttentionModel(nn.Module):
@@ -134,29 +153,46 @@ class GeneAttentionModel(nn.Module):
         self.norm_out = nn.LayerNorm(d_model)
         self.pair_head = nn.Sequential(nn.Linear(2 * d_model, d_model), nn.GELU(), nn.Linear(d_model, 1))
 
-    def encode(self, need_attention: Collection[tuple[int, int]] = ()) -> tuple[torch.Tensor, dict[tuple[int, int], torch.Tensor]]:
-        """Contextual gene embeddings ``(N, d)`` and the log-attention ``(N, N)`` of each
-        ``(layer, head)`` listed in ``need_attention`` (row ``i``: how gene ``i`` attends)."""
+    def _run(self) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
+        """Contextual gene embeddings ``(N, d)`` and each layer's queries and keys."""
         x = self.embedding
         if self.feature_proj is not None:
             x = x + self.feature_proj(self.node_features)
+        queries_keys = []
+        for layer in self.layers:
+            x, q, k = layer(x)
+            queries_keys.append((q, k))
+        return self.norm_out(x), queries_keys
+
+    def encode(self, need_attention: Collection[tuple[int, int]] = ()) -> tuple[torch.Tensor, dict[tuple[int, int], torch.Tensor]]:
+        """Contextual gene embeddings ``(N, d)`` and, for inspection, the full log-attention
+        ``(N, N)`` of each ``(layer, head)`` in ``need_attention`` (row ``i``: how gene ``i``
+        attends). Training never builds these matrices."""
+        h, queries_keys = self._run()
         attention = {}
-        for index, layer in enumerate(self.layers):
-            x, log_attention = layer(x, {head for layer_index, head in need_attention if layer_index == index})
-            attention.update({(index, head): value for head, value in log_attention.items()})
-        return self.norm_out(x), attention
+        for layer, head in need_attention:
+            q, k = queries_keys[layer]
+            attention[layer, head] = torch.log_softmax(_scores(q[head], k[head]), dim=-1)
+        return h, attention
 
     def forward(self, pairs: torch.Tensor, with_graph_reg: bool = False) -> ModelOutput:
         """Scores of ``pairs`` ``(B, 2)``; the graph regularization only when asked for (and
-        only for models with graph heads)."""
-        with_graph_reg = with_graph_reg and bool(self.graph_heads)
-        h, attention = self.encode({(a.layer, a.head) for a in self.graph_heads} if with_graph_reg else ())
+        only for models with graph heads). The regularizer needs the log-attention at the
+        graph's edges and one log-normalizer per row, never an ``N × N`` matrix."""
+        h, queries_keys = self._run()
         h_a, h_b = h[pairs[:, 0]], h[pairs[:, 1]]
         pred = self.pair_head(torch.cat([h_a + h_b, h_a * h_b], dim=-1)).squeeze(-1)
         graph_reg = None
-        if with_graph_reg:
-            graph_reg = sum(graph_attention_kl(attention[a.layer, a.head], self.graphs[a.graph]) for a in self.graph_heads)
+        if with_graph_reg and self.graph_heads:
+            graph_reg = sum(
+                graph_kl_from_edges(self._edge_log_attention(queries_keys, a), self.graphs[a.graph]) for a in self.graph_heads
+            )
         return ModelOutput(pred=pred, graph_reg=graph_reg)
+
+    def _edge_log_attention(self, queries_keys: list[tuple[torch.Tensor, torch.Tensor]], assignment: GraphHead) -> torch.Tensor:
+        q, k = queries_keys[assignment.layer]
+        edge_index = self.graphs[assignment.graph].edge_index.to(q.device)
+        return _edge_log_attention(q[assignment.head], k[assignment.head], edge_index)
 
     @torch.no_grad()
     def attention_edge_mass(self) -> float:
@@ -172,6 +208,6 @@ class GeneAttentionModel(nn.Module):
         )
         if not assignments:
             return float("nan")
-        _, attention = self.encode({(a.layer, a.head) for a in assignments})
-        masses = [attention_edge_mass(attention[a.layer, a.head], self.graphs[a.graph]) for a in assignments]
+        _, queries_keys = self._run()
+        masses = [edge_mass_from_edges(self._edge_log_attention(queries_keys, a), self.graphs[a.graph]) for a in assignments]
         return float(torch.stack(masses).mean())
