@@ -247,30 +247,41 @@ def _run(
 
 @contextmanager
 def _ray_session(resources: Resources) -> Iterator[None]:
-    """Connect to ``resources.ray_address`` or start a local Ray instance sized so that a
-    trial's workers fit (never PENDING forever); shut it down afterwards if we started it."""
+    """Connect to ``resources.ray_address``, or start a private local Ray instance sized so that
+    a trial's workers fit (never PENDING forever) and stop it afterwards.
+
+    Ray Train's placement-group cleaner auto-detects its cluster; with another Ray instance on
+    the machine that fails and a stopped trial's workers keep their CPUs (the next trial then
+    waits forever). So joined clusters get ``RAY_ADDRESS`` in the job's environment, and a
+    local instance is recorded as the current cluster of its temp dir.
+    """
     if ray.is_initialized():
         _check_capacity(resources)
         yield
         return
+    os.environ.update(_RAY_ENV)  # Tune and Train propagate these to trials and controllers
     if resources.ray_address:
+        env = {**_RAY_ENV, "RAY_ADDRESS": resources.ray_address}
         try:
-            ray.init(
-                address=resources.ray_address,
-                runtime_env={"env_vars": _RAY_ENV},
-                log_to_driver=True,
-            )
+            ray.init(address=resources.ray_address, runtime_env={"env_vars": env}, log_to_driver=True)
         except (ConnectionError, RuntimeError, ValueError) as error:
             raise ValueError(f"cannot join the Ray cluster at {resources.ray_address}: {error}") from None
-    else:
-        os.environ.update(_RAY_ENV)  # inherited by the local raylet and so by every worker
-        ray.init(
-            address="local",
-            num_cpus=max(os.cpu_count() or 1, resources.workers_per_trial * resources.max_concurrent_trials),
-            include_dashboard=True,  # Train's placement-group cleanup queries the state API
-            dashboard_host="127.0.0.1",
-            log_to_driver=True,
-        )
+        try:
+            _check_capacity(resources)
+            yield
+        finally:
+            ray.shutdown()
+        return
+    ray.init(
+        address="local",
+        num_cpus=max(os.cpu_count() or 1, resources.workers_per_trial * resources.max_concurrent_trials),
+        include_dashboard=True,  # Train's placement-group cleaner queries the state API
+        dashboard_host="127.0.0.1",
+        log_to_driver=True,
+    )
+    # Record this instance as the one to auto-detect (what `ray start` does), since the
+    # workers were started before its address was known.
+    ray._private.utils.write_ray_address(ray.get_runtime_context().gcs_address)
     try:
         _check_capacity(resources)
         yield
@@ -289,17 +300,25 @@ def _check_capacity(resources: Resources) -> None:
         )
 
 
-def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
+def _check_reachable(address: str) -> None:
     """Fail fast on an unreachable ``host:port`` (``ray.init`` would retry for a minute)."""
     if address == "auto" or "://" in address:
         return
     host, _, port = address.rpartition(":")
     if not host or not port.isdigit():
         raise ValueError(f"bad Ray address {address!r}: expected host:port or auto")
+    if not _reachable(address):
+        raise ValueError(f"cannot reach the Ray cluster at {address}: connection refused or timed out")
+
+
+def _reachable(address: str, timeout_s: float = 5.0) -> bool:
+    host, _, port = address.rpartition(":")
     try:
         socket.create_connection((host, int(port)), timeout=timeout_s).close()
-    except OSError as error:
-        raise ValueError(f"cannot reach the Ray cluster at {address}: {error.strerror or error}") from None
+    except OSError:
+        return False
+    return True
+
 
 
 def _scheduler(spec: Mapping[str, Any], epochs: int) -> TrialScheduler:
