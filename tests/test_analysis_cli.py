@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 import subprocess
 import sys
@@ -14,6 +15,10 @@ from _analysis_studies import add_trials, lambda_effect
 from graphreg.analysis import MIN_TRIALS
 
 REPO = Path(__file__).resolve().parents[1]
+# The entry point is a script, not a module of the package: load it from its file.
+_spec = importlib.util.spec_from_file_location("analyze_cli", REPO / "study" / "analyze.py")
+analyze_cli = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(analyze_cli)
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
@@ -29,6 +34,18 @@ def storage(tmp_path):
                lambda_effect)
     optuna.create_study(study_name="empty", storage=url, direction="maximize")
     return url
+
+
+def _snapshot(url: str) -> list:
+    """Every study's attrs (the dashboard note is a system attr) and trials, as stored."""
+    storage = optuna.storages.RDBStorage(url)
+    snapshot = []
+    for name in sorted(optuna.get_all_study_names(storage)):
+        sid = storage.get_study_id_from_name(name)
+        trials = [(t.number, t.state, t.value, t.params, t.user_attrs, t.system_attrs)
+                  for t in storage.get_all_trials(sid)]
+        snapshot.append((name, storage.get_study_user_attrs(sid), storage.get_study_system_attrs(sid), trials))
+    return snapshot
 
 
 def _assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
@@ -64,27 +81,48 @@ def test_analyze_writes_report_and_prints_answer(storage, tmp_path):
     ],
 )
 def test_bad_study_is_one_line_exit_2(storage, tmp_path, study_name, fragments):
-    db = Path(storage.removeprefix("sqlite:///"))
-    before = db.read_bytes()
+    before = _snapshot(storage)
     result = _run("--storage", storage, "--study-name", study_name, "--out", str(tmp_path / "out"))
     _assert_one_line_error(result, *fragments)
     assert not (tmp_path / "out").exists()
-    assert sorted(optuna.get_all_study_names(storage)) == ["empty", "few", "full"]
-    assert db.read_bytes() == before  # nothing stored was touched
+    assert _snapshot(storage) == before  # nothing stored was touched
 
 
-def test_missing_storage_file_is_not_created(tmp_path):
+def _main(capsys, *args: str) -> tuple[int, str, str]:
+    """The CLI's ``main`` in this process (the options' checks; the subprocess tests above cover
+    how it runs as a script)."""
+    try:
+        code = analyze_cli.main(list(args))
+    except SystemExit as exit_:
+        code = exit_.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _assert_one_line_error_in_process(result: tuple[int, str, str], *fragments: str) -> None:
+    code, out, err = result
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    for fragment in fragments:
+        assert fragment in err
+
+
+def test_missing_storage_file_is_not_created(tmp_path, capsys):
     db = tmp_path / "typo.db"
-    result = _run("--storage", f"sqlite:///{db}", "--study-name", "x", "--out", str(tmp_path / "out"))
-    _assert_one_line_error(result, "storage file not found", str(db))
+    result = _main(capsys, "--storage", f"sqlite:///{db}", "--study-name", "x", "--out", str(tmp_path / "out"))
+    _assert_one_line_error_in_process(result, "storage file not found", str(db))
     assert not db.exists()
+    journal = tmp_path / "typo.journal"
+    result = _main(capsys, "--storage", str(journal), "--study-name", "x", "--out", str(tmp_path / "out"))
+    _assert_one_line_error_in_process(result, "storage file not found", str(journal))
+    assert not journal.exists()
 
 
-def test_bad_storage_url_hides_password(tmp_path):
-    result = _run("--storage", "nosuchdb://user:hunter2@localhost/x", "--study-name", "x",
-                  "--out", str(tmp_path / "out"))
-    _assert_one_line_error(result, "cannot open storage")
-    assert "hunter2" not in result.stderr
+def test_bad_storage_url_hides_password(tmp_path, capsys):
+    result = _main(capsys, "--storage", "nosuchdb://user:hunter2@localhost/x", "--study-name", "x",
+                   "--out", str(tmp_path / "out"))
+    _assert_one_line_error_in_process(result, "nosuchdb://user:***@localhost/x")
+    assert "hunter2" not in result[2]
 
 
 @pytest.mark.parametrize(
@@ -92,13 +130,15 @@ def test_bad_storage_url_hides_password(tmp_path):
     [
         (["--seeds", "1"], "seeds must be at least 2"),
         (["--bootstrap", "-1"], "must be >= 0"),
+        (["--workers-per-trial", "0"], "workers_per_trial must be >= 1"),
         (["--seeds", "two"], "invalid int value"),
     ],
 )
-def test_bad_options_are_one_line_exit_2(storage, tmp_path, args, fragment):
-    result = _run("--storage", storage, "--study-name", "full", "--out", str(tmp_path / "out"), *args)
-    _assert_one_line_error(result, fragment)
+def test_bad_options_are_one_line_exit_2(storage, tmp_path, capsys, args, fragment):
+    result = _main(capsys, "--storage", storage, "--study-name", "full", "--out", str(tmp_path / "out"), *args)
+    _assert_one_line_error_in_process(result, fragment)
+    assert not (tmp_path / "out").exists()
 
 
-def test_missing_required_option(tmp_path):
-    _assert_one_line_error(_run("--study-name", "x"), "required", "--storage")
+def test_missing_required_option(capsys):
+    _assert_one_line_error_in_process(_main(capsys, "--study-name", "x"), "required", "--storage")

@@ -28,7 +28,7 @@ from graphreg.analysis.importance import (
     flat_study,
     param_importances,
 )
-from graphreg.analysis.pipeline import Analysis, analyze, load_study, open_storage, write_analysis
+from graphreg.analysis.pipeline import Analysis, analyze, load_study, open_existing_storage, write_analysis
 from graphreg.analysis.report import Findings, answer, learning, render_report
 from graphreg.analysis.stats import (
     ArmComparison,
@@ -64,7 +64,7 @@ __all__ = [
     "learning",
     "load_study",
     "mean_ci",
-    "open_storage",
+    "open_existing_storage",
     "param_importances",
     "render_report",
     "run_ablation",

@@ -22,6 +22,7 @@ import pandas as pd
 
 from graphreg.analysis.importance import LAMBDA_GRAPH, effective_lambda_graph, finished_trials
 from graphreg.analysis.stats import ArmComparison, compare_arms
+from graphreg.study import run_fixed_configs
 
 GRAPH, NO_GRAPH = "graph", "no_graph"
 ARMS = (GRAPH, NO_GRAPH)
@@ -183,8 +184,6 @@ def run_ablation(
     The runs go through :func:`graphreg.study.run_fixed_configs` into the study
     ``<name>-ablation`` of the same storage; runs already COMPLETE are skipped.
     """
-    from graphreg.study import run_fixed_configs
-
     base = ablation_base(study)
     configs, attrs = ablation_configs(base.user_attrs["config"], seeds, base.number)
     metric = study.metric_names[0] if study.metric_names else "val_pearson"

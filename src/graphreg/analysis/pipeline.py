@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import optuna
 from optuna.study import StudyDirection
-from optuna.trial import TrialState
 import optuna_dashboard
 import pandas as pd
 import sqlalchemy
@@ -35,6 +34,8 @@ from graphreg.analysis.report import (
     learning,
     render_report,
 )
+from graphreg.study import open_storage
+from graphreg.study.storage import check_storage_url
 
 
 @dataclass(frozen=True)
@@ -49,35 +50,21 @@ class Analysis:
     files: tuple[Path, ...]
 
 
-def open_storage(url: str) -> optuna.storages.BaseStorage:
-    """The Optuna storage at ``url``: an SQLAlchemy URL, or the path of a journal file.
+def open_existing_storage(url: str) -> optuna.storages.BaseStorage:
+    """The Optuna storage at ``url`` (see :func:`graphreg.study.open_storage`), which must exist.
 
-    Unlike Optuna, never creates a storage: a missing SQLite or journal file is an error, so a
-    mistyped path cannot leave an empty database behind.
+    Unlike opening a storage to run a study, analysis never creates one: a missing SQLite or
+    journal file is an error, so a mistyped path cannot leave an empty database behind.
     """
     if "://" not in url:
-        if not Path(url).is_file():
-            raise ValueError(f"storage file not found: {url}")
-        from optuna.storages.journal import JournalFileBackend
-
-        return optuna.storages.JournalStorage(JournalFileBackend(url))
-    if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///"):].split("?", 1)[0]
-        if path and path != ":memory:" and not Path(path).is_file():
-            raise ValueError(f"storage file not found: {path}")
-    try:
-        return optuna.storages.RDBStorage(url)
-    except (sqlalchemy.exc.SQLAlchemyError, ImportError) as e:
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ValueError(f"cannot open storage {_redact(url)}: {reason}") from None
-
-
-def _redact(url: str) -> str:
-    """The URL with its password hidden (never shown in messages)."""
-    try:
-        return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
-    except sqlalchemy.exc.ArgumentError:
-        return url.split("://", 1)[0] + "://..."
+        path = Path(url)
+    else:
+        check_storage_url(url)
+        parsed = sqlalchemy.engine.make_url(url)
+        path = Path(parsed.database) if parsed.get_backend_name() == "sqlite" and parsed.database else None
+    if path is not None and path.name != ":memory:" and not path.is_file():
+        raise ValueError(f"storage file not found: {path}")
+    return open_storage(url)
 
 
 def load_study(storage: optuna.storages.BaseStorage, study_name: str) -> optuna.Study:
@@ -114,7 +101,7 @@ def analyze(
         raise ValueError(f"seeds must be at least 2, got {seeds}")
     if workers_per_trial < 1:
         raise ValueError(f"workers_per_trial must be >= 1, got {workers_per_trial}")
-    study = load_study(open_storage(storage), study_name)
+    study = load_study(open_existing_storage(storage), study_name)
     importance = param_importances(study, n_bootstrap=n_bootstrap, seed=seed)
     result: AblationResult | None = None
     if ablate:
