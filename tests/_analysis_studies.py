@@ -9,6 +9,7 @@ per-epoch intermediate values), with an objective the test chooses.
 from __future__ import annotations
 
 from collections.abc import Callable
+import copy
 import math
 
 import numpy as np
@@ -53,9 +54,9 @@ def sample_params(rng: np.random.Generator) -> dict:
     return params
 
 
-def config_of(params: dict) -> dict:
-    """The resolved config a trial with ``params`` trains with (λ_graph = 0 when off)."""
-    config = base_config()
+def config_of(params: dict, base: dict | None = None) -> dict:
+    """The config a trial with ``params`` trains with (λ_graph = 0 when off)."""
+    config = copy.deepcopy(base) if base is not None else base_config()
     for name, value in params.items():
         if name == "loss.graph_reg":
             continue
@@ -76,8 +77,11 @@ def lr_effect(params: dict) -> float:
 
 
 def add_trials(study: optuna.Study, n: int, objective: Callable[[dict], float], seed: int = 0,
-               noise: float = 0.01) -> None:
-    """Add ``n`` finished trials whose value (val Pearson) is ``objective(params)`` + noise."""
+               noise: float = 0.01, base: dict | None = None) -> None:
+    """Add ``n`` finished trials whose value (val Pearson) is ``objective(params)`` + noise.
+
+    ``base``: the config the parameters are set into (default :func:`base_config`).
+    """
     rng = np.random.default_rng(seed)
     for _ in range(n):
         params = sample_params(rng)
@@ -87,7 +91,7 @@ def add_trials(study: optuna.Study, n: int, objective: Callable[[dict], float], 
         shares = np.array([1.0, params.get("loss.lambda_dist", 0.0), lam])
         shares /= shares.sum()
         attrs = {
-            "config": config_of(params),
+            "config": config_of(params, base),
             "val_pearson": val,
             "test_pearson": test,
             "test_spearman": test * 0.9,
