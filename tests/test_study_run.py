@@ -67,7 +67,7 @@ def test_smoke_study_states_attrs_and_dashboard_while_writing(tmp_path: Path) ->
         seen_live = {}
 
         def dashboard_shows_a_reporting_trial() -> bool:
-            studies = _get(f"http://127.0.0.1:{port}/api/studies")["studies"]
+            studies = _get(f"http://127.0.0.1:{port}/api/studies")["study_summaries"]
             study = next(s for s in studies if s["study_name"] == "smoke")
             trials = _get(f"http://127.0.0.1:{port}/api/studies/{study['study_id']}")["trials"]
             done = [t for t in trials if t["state"] in ("Complete", "Pruned") and t["intermediate_values"]]

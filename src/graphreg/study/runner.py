@@ -33,10 +33,11 @@ from graphreg.study.trial import TRAINABLE_RESOURCES, run_trial
 from graphreg.training import TrainConfig
 
 DEFAULT_STORAGE = "sqlite:///studies/graphreg.db"
-# Ray Train's controller polls its workers this often; its 2 s default makes every report()
-# wait up to 2 s (see bench/study_overhead.py).
-HEALTH_CHECK_INTERVAL_S = "0.05"
-_RAY_ENV = {"RAY_TRAIN_HEALTH_CHECK_INTERVAL_S": HEALTH_CHECK_INTERVAL_S}
+# Ray Train settings for short trials (measured in bench/study_overhead.py); set the variables
+# yourself to override. The controller polls its workers every health-check interval, and with
+# the 2 s default every report() waits up to 2 s; the preemption watcher is one more actor
+# process per trial, of no use on machines that are not preempted.
+_RAY_ENV = {"RAY_TRAIN_HEALTH_CHECK_INTERVAL_S": "0.05", "RAY_TRAIN_ENABLE_PREEMPTION_WATCHER": "0"}
 
 
 @dataclass(frozen=True)
@@ -259,9 +260,10 @@ def _ray_session(resources: Resources) -> Iterator[None]:
         _check_capacity(resources)
         yield
         return
-    os.environ.update(_RAY_ENV)  # Tune and Train propagate these to trials and controllers
+    for key, value in _RAY_ENV.items():
+        os.environ.setdefault(key, value)  # Tune and Train propagate these to trials and controllers
     if resources.ray_address:
-        env = {**_RAY_ENV, "RAY_ADDRESS": resources.ray_address}
+        env = {key: os.environ[key] for key in _RAY_ENV} | {"RAY_ADDRESS": resources.ray_address}
         try:
             ray.init(address=resources.ray_address, runtime_env={"env_vars": env}, log_to_driver=True)
         except (ConnectionError, RuntimeError, ValueError) as error:

@@ -76,11 +76,17 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
             raise ValueError(f"bad storage URL {redact_url(url)!r}: SQLite needs a file path")
         _prepare_sqlite(Path(parsed.database))
         engine_kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT_S}}
-    try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
-    except (sqlalchemy.exc.SQLAlchemyError, ImportError, ValueError) as error:
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ValueError(f"cannot open storage {redact_url(url)!r}: {redact_text(message, url)}") from None
+    for attempt in range(3):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+        except (sqlalchemy.exc.SQLAlchemyError, ImportError, ValueError) as error:
+            # Two processes creating the schema at once (a study and its dashboard): the
+            # loser sees "already exists" and finds the schema complete on the next try.
+            if "already exists" in str(error) and attempt < 2:
+                continue
+            message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise ValueError(f"cannot open storage {redact_url(url)!r}: {redact_text(message, url)}") from None
+    raise AssertionError("unreachable")
 
 
 def _prepare_sqlite(path: Path) -> None:

@@ -21,7 +21,7 @@ from ray.train import Checkpoint, CheckpointConfig, FailureConfig, RunConfig, Sc
 from ray.train.torch import TorchTrainer
 from ray.tune.integration.ray_train import TuneReportCallback
 
-from graphreg.training import NonFiniteLossError, train
+from graphreg.training import NonFiniteLossError, load_checkpoint, train
 
 FAIL_REASON = "fail_reason"
 # The Tune trainable itself only waits on the Train controller: it needs no CPU, but a Tune
@@ -75,14 +75,15 @@ def _train_worker(loop_config: dict[str, Any]) -> None:
         "device": "cpu" if wanted == "cpu" else ray.train.torch.get_device().type,
         "worker_nodes": ",".join(nodes),
     }
-    report = _RayTrainReport(extra)
     checkpoint = ray.train.get_checkpoint()
     try:
         if checkpoint is None:
-            train(loop_config["train"], report)
+            train(loop_config["train"], _RayTrainReport(extra))
         else:
+            # Train restarted the worker group after a failure: continue from the last epoch.
             with checkpoint.as_directory() as directory:
-                train(loop_config["train"], report, resume_from=directory)
+                extra["resumed_from_epoch"] = load_checkpoint(directory).epoch
+                train(loop_config["train"], _RayTrainReport(extra), resume_from=directory)
     except (ValueError, NonFiniteLossError) as error:
         # Deterministic: retrying would fail the same way. Every rank reports, as Train requires.
         ray.train.report({run["metric"]: _worst(run["mode"]), FAIL_REASON: _one_line(error), **extra})
