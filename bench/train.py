@@ -5,7 +5,8 @@
 
 1. Samples/s of whole DDP training runs (``search_spaces/train_example.yaml``, 500 genes) with
    1 and 2 local workers, λ_graph = 0 and 1: training pairs per second over the epochs after
-   the first, from the epoch timestamps rank 0 reports (evaluation included, start-up not).
+   the first, from the epoch timestamps rank 0 reports (evaluation included, start-up not);
+   one thread per worker.
 2. One training step (encoder over all genes, a batch of 256 pairs, backward, AdamW) at 500,
    2,000 and 6,607 genes (the yeast genome), λ_graph = 0 (fused attention, no N x N matrix
    kept) against λ_graph = 1 (explicit log-attention and the KL): median step time and peak
@@ -136,8 +137,10 @@ def main() -> int:
 
     import torch
 
-    threads = torch.get_num_threads()
-    print(f"device={args.device} precision={args.precision} torch={torch.__version__} cpu_threads={threads}\n")
+    # One thread per worker process (what launch_local gives each of 2 workers on 2 cores), so
+    # that 1 vs 2 workers compares processes, not thread pools fighting other load.
+    torch.set_num_threads(1)
+    print(f"device={args.device} precision={args.precision} torch={torch.__version__} threads_per_worker=1\n")
     base = yaml.safe_load((ROOT / "search_spaces" / "train_example.yaml").read_text())
     base["training"].update(device=args.device, precision=args.precision)
     print("## DDP training throughput (500 genes, batch 256, training pairs/s)\n")
