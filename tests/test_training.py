@@ -104,6 +104,8 @@ def test_resume_from_a_missing_checkpoint_is_a_value_error(tmp_path: Path) -> No
         (lambda c: c["data"].update(split="diagonal"), "split"),
         (lambda c: c["data"]["planted"].update(n_gense=3), "n_gense"),
         (lambda c: c["training"].update(device="tpu"), "training.device"),
+        (lambda c: c["model"].update(graph_heads=[{"layer": 0, "head": 0, "graph": "string"}]), "unknown graph"),
+        (lambda c: c["model"].update(graph_heads=[{"layer": "first", "head": 0, "graph": "planted"}]), "integers"),
     ],
 )
 def test_bad_config_is_a_value_error_naming_the_problem(change, message: str) -> None:
@@ -114,9 +116,9 @@ def test_bad_config_is_a_value_error_naming_the_problem(change, message: str) ->
 
 
 def test_config_round_trip_fills_defaults() -> None:
-    resolved = TrainConfig.from_dict({"training": {"lr": "3e-3"}}).to_dict()
-    assert resolved["training"]["lr"] == 0.003
-    assert resolved["loss"]["lambda_graph"] == 1.0 and resolved["data"]["source"] == "planted"
+    resolved = TrainConfig.from_dict({"training": {"lr": "3e-3"}, "loss": {"lambda_graph": "1e-2"}}).to_dict()
+    assert resolved["training"]["lr"] == 0.003 and resolved["loss"]["lambda_graph"] == 0.01
+    assert resolved["loss"]["lambda_point"] == 1.0 and resolved["data"]["source"] == "planted"
     assert TrainConfig.from_dict(resolved).to_dict() == resolved
 
 

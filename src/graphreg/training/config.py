@@ -9,12 +9,28 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from graphreg.data.build import DataConfig, parse_section
+from graphreg.data import PLANTED_GRAPH, DataConfig, parse_section
 from graphreg.losses import PointDistGraphReg
 from graphreg.model import GraphHead
 
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
 PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
+
+
+_LOSS_DEFAULTS: dict[str, Any] = {
+    name: p.default for name, p in inspect.signature(PointDistGraphReg).parameters.items() if p.default is not p.empty
+}
+
+
+def _as_number_like(value: Any, default: Any) -> Any:
+    """YAML reads ``1e-3`` as a string: turn such a string into a number where the loss
+    argument's default is a number; anything else is left for the loss to validate."""
+    if isinstance(value, str) and isinstance(default, (int, float)) and not isinstance(default, bool):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 @dataclass(frozen=True)
@@ -69,9 +85,15 @@ class TrainConfig:
         model = parse_section(ModelConfig, "model", values.get("model"))
         if not isinstance(model.graph_heads, list):
             raise ValueError("model.graph_heads must be a list of {layer, head, graph}")
+        data = DataConfig.from_dict(values.get("data") or {})
+        graph_names = {PLANTED_GRAPH} if data.source == "planted" else {g.get("name") for g in data.graphs}
         for head in model.graph_heads:
             if not isinstance(head, Mapping) or set(head) != {"layer", "head", "graph"}:
                 raise ValueError(f"model.graph_heads entry {head!r} must have exactly the keys layer, head, graph")
+            if not all(isinstance(head[k], int) and not isinstance(head[k], bool) and head[k] >= 0 for k in ("layer", "head")):
+                raise ValueError(f"model.graph_heads entry {dict(head)}: layer and head must be integers >= 0")
+            if head["graph"] not in graph_names:
+                raise ValueError(f"model.graph_heads entry {dict(head)}: unknown graph; data provides {sorted(map(str, graph_names))}")
         for name in ("d_model", "n_layers", "n_heads"):
             if getattr(model, name) < 1:
                 raise ValueError(f"model.{name} must be >= 1, got {getattr(model, name)}")
@@ -92,21 +114,18 @@ class TrainConfig:
         for key in loss:
             if key not in known:
                 raise ValueError(f"unknown loss option {key!r}; known: {', '.join(sorted(known))}")
-        loss = dict(loss)
+        loss = {key: _as_number_like(value, _LOSS_DEFAULTS.get(key)) for key, value in loss.items()}
         PointDistGraphReg(**loss)  # the loss validates its own values
-        return cls(data=DataConfig.from_dict(values.get("data") or {}), model=model, loss=loss, training=training)
+        return cls(data=data, model=model, loss=loss, training=training)
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved nested config (defaults filled in), e.g. to store with a trial. The loss
         section lists every ``PointDistGraphReg`` argument, so ``loss.lambda_graph`` is always
         the effective value."""
-        defaults = {
-            name: p.default for name, p in inspect.signature(PointDistGraphReg).parameters.items() if p.default is not p.empty
-        }
         return {
             "data": self.data.to_dict(),
             "model": asdict(self.model),
-            "loss": {**defaults, **self.loss},
+            "loss": {**_LOSS_DEFAULTS, **self.loss},
             "training": asdict(self.training),
         }
 
