@@ -57,6 +57,9 @@ def sample_params(rng: np.random.Generator) -> dict:
 def config_of(params: dict, base: dict | None = None) -> dict:
     """The config a trial with ``params`` trains with (λ_graph = 0 when off)."""
     config = copy.deepcopy(base) if base is not None else base_config()
+    # Switched-off terms weigh 0, as the study runner resolves them.
+    config["loss"]["lambda_graph"] = 0.0
+    config["loss"]["lambda_dist"] = 0.0
     for name, value in params.items():
         if name == "loss.graph_reg":
             continue

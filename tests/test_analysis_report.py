@@ -172,7 +172,7 @@ def test_inconclusive_wording(tmp_path):
     graph, no_graph = [0.30, 0.10, 0.25, 0.05], [0.20, 0.15, 0.02, 0.22]
     assert stats.ttest_ind(graph, no_graph, equal_var=False).pvalue >= 0.05
     _, (text, learned) = _answer_for(tmp_path, graph, no_graph)
-    assert text.startswith("no clear effect of graph regularization (inconclusive: Welch p = ")
+    assert text.startswith("no clear effect of graph regularization (inconclusive: p >= 0.05): test Pearson ")
     assert "4 seeds each" in text
     assert learned.startswith("Without graph regularization the model learns only sometimes: 3/4")
 

@@ -135,7 +135,7 @@ def ablation_answer(result: AblationResult) -> str:
     elif math.isfinite(c.welch_p) and c.welch_p < ALPHA:
         verdict = f"graph regularization probably {direction} (weak evidence: the 95% intervals overlap)"
     else:
-        verdict = f"no clear effect of graph regularization (inconclusive: Welch p = {_p(c.welch_p)} >= {ALPHA})"
+        verdict = f"no clear effect of graph regularization (inconclusive: p >= {ALPHA})"
     n = f"{c.a.n} seeds each" if c.a.n == c.b.n else f"{c.a.n} and {c.b.n} seeds"
     return (
         f"{verdict}: test Pearson {_ci(c.a.mean, c.a.low, c.a.high)} with λ_graph = {_lam(result.lambda_graph)} vs "
