@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import socket
+import sys
 import tempfile
 from collections.abc import Mapping
 from datetime import timedelta
@@ -82,7 +83,7 @@ def launch_local(
                 nprocs=workers,
                 join=True,
             )
-        except mp.ProcessRaisedException as error:
+        except (mp.ProcessRaisedException, mp.ProcessExitedException) as error:
             _raise_worker_error(Path(scratch), error)
         return json.loads((Path(scratch) / _RESULT_FILE).read_text())
 
@@ -104,16 +105,21 @@ def _worker(
         world_size=world,
         timeout=PROCESS_GROUP_TIMEOUT,
     )
+    failed = False
     try:
         metrics = train(config, report, resume_from)
         if rank == 0:
             (Path(scratch) / _RESULT_FILE).write_text(json.dumps(metrics))
     except (ValueError, NonFiniteLossError) as error:
+        # Recorded as text and not re-raised: a live exception keeps the training frames, and
+        # with them the DDP model, alive past destroy_process_group.
         (Path(scratch) / f"error_{rank}.json").write_text(json.dumps({"type": type(error).__name__, "message": str(error)}))
-        raise
+        failed = True
     finally:
         gc.collect()  # free the DDP model before the group goes, or gloo may abort at exit
         dist.destroy_process_group()
+    if failed:
+        sys.exit(1)
 
 
 def _raise_worker_error(scratch: Path, error: Exception) -> None:
