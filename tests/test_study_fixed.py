@@ -70,7 +70,7 @@ def test_killed_ddp_worker_resumes_from_checkpoint(tmp_path: Path, monkeypatch) 
     monkeypatch.setenv("RAY_TMPDIR", f"/tmp/rg_e{free_port()}")
     db = tmp_path / "restart.db"
     config = _config(epochs=8)
-    config["data"]["planted"].update(n_genes=200, n_pairs=20000)
+    config["data"]["planted"].update(n_genes=300, n_pairs=20000)
     killed: list[int] = []
 
     def kill_a_worker_after_epoch_2() -> None:

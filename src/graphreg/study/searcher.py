@@ -69,8 +69,9 @@ class OptunaAskTellSearcher(Searcher):
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
         if trial_id not in self._live:
             return
-        if result is not None and "epoch" in result and FAIL_REASON not in result:
-            # Tune hands a trial's final result only to on_trial_complete.
+        last_epoch = self._last.get(trial_id, {}).get("epoch", 0)
+        if result is not None and FAIL_REASON not in result and result.get("epoch", 0) > last_epoch:
+            # Tune may hand a trial's final result only to on_trial_complete.
             self.on_trial_result(trial_id, result)
         trial, epochs, started = self._live.pop(trial_id)
         last = self._last.pop(trial_id, None)
