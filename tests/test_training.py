@@ -52,9 +52,12 @@ def test_two_gloo_processes_learn_and_report_identical_metrics(tmp_path: Path) -
     assert load_checkpoint(tmp_path / "epoch6").epoch == 6
 
 
-def test_seeded_cpu_runs_are_reproducible() -> None:
-    config = _config(training={"epochs": 2})
-    assert train(config) == train(config)
+@pytest.mark.parametrize("workers", [1, 2])
+def test_seeded_cpu_runs_are_reproducible(workers: int) -> None:
+    """Same seed, same metrics; with 2 gloo workers also through the gathered Wasserstein term."""
+    config = _config(loss={"dist": "wasserstein", "min_samples_for_wasserstein": 100}, training={"epochs": 2})
+    first = launch_local(config, workers)
+    assert first == launch_local(config, workers) and first["norm_weighted_dist"] > 0
 
 
 def test_resume_from_checkpoint_continues_identically(tmp_path: Path) -> None:
