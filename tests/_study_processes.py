@@ -20,10 +20,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_run(args: list[str], log: Path, ray_tmp: str, cwd: Path | None = None) -> subprocess.Popen:
+def start_run(
+    args: list[str], log: Path, ray_tmp: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.Popen:
     """`python study/run.py ARGS` as the leader of a new session (so that every process it
     starts, Ray's included, can be found and killed by session id)."""
-    env = {**os.environ, "RAY_TMPDIR": ray_tmp}
+    env = {**os.environ, "RAY_TMPDIR": ray_tmp, **(env or {})}
     with open(log, "ab") as out:
         return subprocess.Popen(
             [sys.executable, str(ROOT / "study" / "run.py"), *args],

@@ -19,6 +19,7 @@ import optuna
 import pytest
 
 from _study_processes import ROOT, free_port, kill_session, start_run
+from graphreg.study import open_storage
 
 SMOKE = ROOT / "search_spaces" / "smoke.yaml"
 PASSWORD = "s3cret-Pg-pw"
@@ -75,7 +76,7 @@ def _ray_node(args: list[str], ray_tmp: str) -> subprocess.Popen:
         [RAY, "start", "--block", "--num-cpus=1", "--node-ip-address=127.0.0.1", "--disable-usage-stats", *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, "RAY_TMPDIR": ray_tmp},
+        env={**os.environ, **_ray_env(ray_tmp)},
         start_new_session=True,
     )
 
@@ -94,7 +95,7 @@ def test_two_node_cluster_with_postgres(tmp_path: Path, postgres_url: str) -> No
         study_dir = tmp_path / "study"
         args = ["--search-space", str(SMOKE), "--storage", postgres_url, "--ray-address", address, "--n-trials", "1",
                 "--workers-per-trial", "2", "--study-dir", str(study_dir)]  # fmt: skip
-        run = start_run(args, tmp_path / "run.out", ray_tmp)
+        run = start_run(args, tmp_path / "run.out", ray_tmp, env={"RAY_AUTH_MODE": "token"})
         try:
             assert run.wait(timeout=400) == 0, (tmp_path / "run.out").read_text()[-3000:]
         finally:
@@ -104,7 +105,7 @@ def test_two_node_cluster_with_postgres(tmp_path: Path, postgres_url: str) -> No
             kill_session(node.pid)
             node.wait()
 
-    study = optuna.load_study(study_name="smoke", storage=postgres_url)
+    study = optuna.load_study(study_name="smoke", storage=open_storage(postgres_url))
     [trial] = study.trials
     assert trial.state == optuna.trial.TrialState.COMPLETE
     assert trial.user_attrs["world_size"] == 2
@@ -119,6 +120,12 @@ def test_two_node_cluster_with_postgres(tmp_path: Path, postgres_url: str) -> No
             assert PASSWORD.encode() not in path.read_bytes(), f"password in {path}"
 
 
+def _ray_env(ray_tmp: str) -> dict[str, str]:
+    """`ray start` turns token authentication on; Ray 2.60 clients then need
+    RAY_AUTH_MODE=token (the token is in ~/.ray/auth_token)."""
+    return {"RAY_TMPDIR": ray_tmp, "RAY_AUTH_MODE": "token"}
+
+
 def _wait_for_nodes(address: str, count: int, ray_tmp: str, timeout_s: float = 120) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -126,7 +133,7 @@ def _wait_for_nodes(address: str, count: int, ray_tmp: str, timeout_s: float = 1
             [RAY, "status", f"--address={address}"],
             capture_output=True,
             text=True,
-            env={**os.environ, "RAY_TMPDIR": ray_tmp},
+            env={**os.environ, **_ray_env(ray_tmp)},
         )
         if status.stdout.count("node_") >= count:
             return

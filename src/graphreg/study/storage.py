@@ -12,12 +12,13 @@ Passwords never leave this module in clear text: :func:`redact_url` renders a UR
 
 from __future__ import annotations
 
+import importlib.util
 import sqlite3
 from pathlib import Path
 
 import optuna
 import sqlalchemy
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 SQLITE_TIMEOUT_S = 30
@@ -69,7 +70,7 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
     check_storage_url(url)
     if "://" not in url:
         return _journal(Path(url))
-    parsed = make_url(url)
+    parsed = _with_installed_driver(make_url(url))
     engine_kwargs = {}
     if parsed.get_backend_name() == "sqlite":
         if not parsed.database or parsed.database == ":memory:":
@@ -78,7 +79,7 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
         engine_kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT_S}}
     for attempt in range(3):
         try:
-            return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+            return optuna.storages.RDBStorage(parsed.render_as_string(hide_password=False), engine_kwargs=engine_kwargs)
         except (sqlalchemy.exc.SQLAlchemyError, ImportError, ValueError) as error:
             # Two processes creating the schema at once (a study and its dashboard): the
             # loser sees "already exists" and finds the schema complete on the next try.
@@ -87,6 +88,15 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
             message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise ValueError(f"cannot open storage {redact_url(url)!r}: {redact_text(message, url)}") from None
     raise AssertionError("unreachable")
+
+
+def _with_installed_driver(parsed: URL) -> URL:
+    """``postgresql://`` means psycopg 3 to SQLAlchemy 2.1; use psycopg2 when only it is
+    installed (the project's test extra), so the plain URL works either way."""
+    if parsed.drivername == "postgresql" and importlib.util.find_spec("psycopg") is None:
+        if importlib.util.find_spec("psycopg2") is not None:
+            return parsed.set(drivername="postgresql+psycopg2")
+    return parsed
 
 
 def _prepare_sqlite(path: Path) -> None:
