@@ -37,8 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         space = SearchSpace.from_yaml(args.search_space)
         settings = space.study
         resources = Resources(
-            workers_per_trial=args.workers_per_trial or settings.workers_per_trial,
-            max_concurrent_trials=args.max_concurrent_trials or settings.max_concurrent_trials,
+            workers_per_trial=_given(args.workers_per_trial, settings.workers_per_trial),
+            max_concurrent_trials=_given(args.max_concurrent_trials, settings.max_concurrent_trials),
             ray_address=args.ray_address,
             gpus_per_worker=args.gpus_per_worker,
             max_failures=settings.max_failures,
@@ -52,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     _summary(study)
     return 0
+
+
+def _given(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 def _summary(study) -> None:

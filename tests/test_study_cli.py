@@ -112,6 +112,8 @@ def test_bad_numbers_on_the_command_line(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     result = _run("--search-space", str(SMOKE), "--storage", f"sqlite:///{db}", "--n-trials", "0", cwd=tmp_path)
     _assert_one_line_error(result, "n_trials must be >= 1")
+    result = _run("--search-space", str(SMOKE), "--storage", f"sqlite:///{db}", "--workers-per-trial", "0", cwd=tmp_path)
+    _assert_one_line_error(result, "workers per trial must be >= 1")
     assert not db.exists()
 
 

@@ -13,7 +13,7 @@ import copy
 import os
 import socket
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,13 +181,13 @@ def _run(
     name: str,
     storage_url: str,
     make_trial: TrialFactory,
-    remaining: Any,
+    remaining: Callable[[optuna.Study], int],
     metric: str,
     direction: str,
     resources: Resources,
     study_dir: Path,
     scheduler: TrialScheduler,
-    sampler_for: Any,
+    sampler_for: Callable[[optuna.Study], optuna.samplers.BaseSampler],
     requeue: bool,
 ) -> optuna.Study:
     """Connect to Ray, open the study, recover orphans and run the remaining trials."""
