@@ -96,6 +96,7 @@ def _with(change) -> dict:
         (lambda v: v["study"].update(direction="up"), "study.direction"),
         (lambda v: v["study"].update(scheduler={"type": "hyperband"}), "study.scheduler.type"),
         (lambda v: v["study"].update(sampler={"type": "grid"}), "study.sampler.type"),
+        (lambda v: v["study"].update(sampler={"type": "tpe", "n_startup": 3}), "unknown study.sampler option 'n_startup'"),
         (lambda v: v["study"].update(n_trial=3), "unknown study setting 'n_trial'"),
         (lambda v: v["fixed"]["training"].update(epocs=3), "epocs"),
     ],

@@ -63,6 +63,7 @@ _PARAM_KEYS = {
     "categorical": {"type", "choices", "when", "otherwise", "switch"},
 }
 _SAMPLERS = ("tpe", "random")
+_SAMPLER_OPTIONS = {"tpe": {"n_startup_trials", "n_ei_candidates", "multivariate", "group", "consider_endpoints"}, "random": set()}
 _SCHEDULERS = ("asha", "none")
 
 
@@ -210,6 +211,10 @@ def _parse_study(values: Any, source: str) -> StudySettings:
     sampler = settings.sampler if isinstance(settings.sampler, Mapping) else {}
     if sampler.get("type") not in _SAMPLERS:
         raise ValueError(f"{source}: study.sampler.type must be one of {', '.join(_SAMPLERS)}, got {sampler.get('type')!r}")
+    allowed = _SAMPLER_OPTIONS[sampler["type"]]
+    unknown = set(sampler) - allowed - {"type"}
+    if unknown:
+        raise ValueError(f"{source}: unknown study.sampler option {sorted(unknown)[0]!r}; known: {', '.join(sorted(allowed))}")
     scheduler = settings.scheduler if isinstance(settings.scheduler, Mapping) else {}
     if scheduler.get("type") not in _SCHEDULERS:
         raise ValueError(
