@@ -70,8 +70,17 @@ def test_base_is_the_best_trial_with_graph_regularization(direction, expected):
     assert ablation_base(study).number == expected
 
 
+def test_pruned_trials_are_not_ablated():
+    study = optuna.create_study(direction="maximize")
+    pruned = _trial(0.9, True)
+    study.add_trials([optuna.trial.create_trial(
+        params=pruned.params, distributions=pruned.distributions, value=0.9, user_attrs=pruned.user_attrs,
+        state=optuna.trial.TrialState.PRUNED), _trial(0.2, True)])
+    assert ablation_base(study).number == 1
+
+
 def test_no_trial_with_graph_regularization():
     study = optuna.create_study(study_name="off", direction="maximize")
     study.add_trials([_trial(0.1, False), _trial(0.2, False)])
-    with pytest.raises(ValueError, match="no finished trial with λ_graph > 0"):
+    with pytest.raises(ValueError, match="no complete trial with λ_graph > 0"):
         ablation_base(study)

@@ -145,6 +145,23 @@ def test_trials_without_config_are_rejected(tmp_path):
         param_importances(study)
 
 
+def test_pruned_trials_count_with_their_last_value(tmp_path):
+    study = _study(tmp_path, lambda_effect, n=6)
+    for i in range(6):  # stopped by a scheduler after two epochs, told as the runner does
+        study.enqueue_trial({"loss.graph_reg": False, "training.lr": 1e-3})
+        trial = study.ask({k: DISTRIBUTIONS[k] for k in ("loss.graph_reg", "training.lr")})
+        trial.set_user_attr("config", config_of(trial.params))
+        trial.report(0.1 * i, 0)
+        trial.report(0.05 * i, 1)
+        study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+    never_reported = study.ask()
+    study.tell(never_reported, state=optuna.trial.TrialState.PRUNED)
+    trials = finished_trials(study)
+    assert len(trials) == 12
+    assert [t.value for t in trials[6:]] == pytest.approx([0.05 * i for i in range(6)])
+    assert len(param_importances(study, n_bootstrap=0)) == 2 * N_PARAMS
+
+
 def test_nonfinite_and_unfinished_trials_are_left_out(tmp_path):
     study = _study(tmp_path, lambda_effect, n=12)
     template = study.trials[0]

@@ -1,6 +1,6 @@
 """The controlled ablation: the best configuration with and without graph regularization.
 
-The base is the best finished trial that trained with λ_graph > 0 (the study's best trial,
+The base is the best complete trial that trained with λ_graph > 0 (the study's best trial,
 unless that one ran without graph regularization). For each seed, two full configurations are
 run: arm ``"graph"`` with the tuned λ_graph and arm ``"no_graph"`` with λ_graph = 0. Only
 ``training.seed`` changes between seeds: data, split and every other setting stay those of the
@@ -73,10 +73,14 @@ def ablation_study_name(study_name: str) -> str:
 
 
 def ablation_base(study: optuna.Study) -> FrozenTrial:
-    """Best finished trial that trained with λ_graph > 0 (what the ablation switches off)."""
-    trials = [t for t in finished_trials(study) if effective_lambda_graph(t) > 0]
+    """Best COMPLETE trial that trained with λ_graph > 0 (what the ablation switches off).
+
+    Pruned trials are left out: their values come from fewer epochs.
+    """
+    complete = finished_trials(study, states=(TrialState.COMPLETE,))
+    trials = [t for t in complete if effective_lambda_graph(t) > 0]
     if not trials:
-        raise ValueError(f"study '{study.study_name}' has no finished trial with λ_graph > 0; nothing to ablate")
+        raise ValueError(f"study '{study.study_name}' has no complete trial with λ_graph > 0; nothing to ablate")
     sign = 1.0 if study.direction == optuna.study.StudyDirection.MAXIMIZE else -1.0
     return max(trials, key=lambda t: sign * t.value)
 

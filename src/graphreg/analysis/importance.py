@@ -19,7 +19,8 @@ graph-on regime. On the flat study both evaluators see every finished trial and 
 so their numbers are comparable. PED-ANOVA's top set is Optuna's default 10% quantile, widened
 so that it holds at least :data:`MIN_TOP_TRIALS` trials (Optuna's docs advise at least 5).
 
-Intervals: the finished trials are resampled with replacement ``n_bootstrap`` times and the
+Finished trials are COMPLETE and PRUNED ones (see :func:`finished_trials`). Intervals: they
+are resampled with replacement ``n_bootstrap`` times and the
 importances recomputed; ``low``/``high`` are the 2.5/97.5 percentiles of importance and
 ``rank_low``/``rank_high`` those of the rank (1 = most important), so a reader sees whether
 λ_graph's rank is stable.
@@ -58,6 +59,8 @@ MIN_TOP_TRIALS = 5
 #: Level that stands for an inactive categorical parameter in the derived study.
 INACTIVE = "(inactive)"
 EVALUATORS = ("ped_anova", "fanova")
+#: Trial states the analysis reads (see :func:`finished_trials`).
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 #: How the evaluators are named for readers.
 EVALUATOR_NAMES = {"ped_anova": "PED-ANOVA", "fanova": "fANOVA"}
 
@@ -86,13 +89,19 @@ def effective_lambda_graph(trial: FrozenTrial) -> float:
         raise ValueError(f"trial #{trial.number}'s config has no '{LAMBDA_GRAPH}'") from None
 
 
-def finished_trials(study: optuna.Study) -> list[FrozenTrial]:
-    """COMPLETE trials with a finite objective value, in trial order."""
+def finished_trials(study: optuna.Study, states: Sequence[TrialState] = FINISHED) -> list[FrozenTrial]:
+    """Trials in ``states`` with a finite objective value, in trial order.
+
+    By default COMPLETE and PRUNED trials: a trial stopped early by the scheduler is valued at
+    its last reported objective, the value the scheduler judged it on. Leaving pruned trials out
+    would keep only the survivors of early stopping (often a handful), a sample selected on the
+    objective itself.
+    """
     if len(study.directions) != 1:
         raise ValueError(f"study '{study.study_name}' is multi-objective; the analysis needs one objective")
     return [
         t
-        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        for t in study.get_trials(deepcopy=False, states=tuple(states))
         if t.value is not None and math.isfinite(t.value)
     ]
 

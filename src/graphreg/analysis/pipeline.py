@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import optuna
 from optuna.study import StudyDirection
+from optuna.trial import TrialState
 import optuna_dashboard
 import pandas as pd
 import sqlalchemy
@@ -144,7 +145,7 @@ def write_analysis(
         "importance": plots.plot_importance(importance, out / "importance.png"),
         "lambda_slice": plots.plot_lambda_slice(
             np.array([effective_lambda_graph(t) for t in trials]), np.array([t.value for t in trials]),
-            objective, out / "lambda_graph_slice.png",
+            np.array([t.state == TrialState.PRUNED for t in trials]), objective, out / "lambda_graph_slice.png",
         ),
     }
     if not contributions.empty:

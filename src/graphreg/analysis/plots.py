@@ -56,21 +56,31 @@ def plot_importance(table: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
-def plot_lambda_slice(lam: np.ndarray, value: np.ndarray, objective: str, path: Path) -> Path:
-    """Objective against λ_graph: λ_graph = 0 in its own strip, λ_graph > 0 on a log axis."""
+def plot_lambda_slice(
+    lam: np.ndarray, value: np.ndarray, pruned: np.ndarray, objective: str, path: Path
+) -> Path:
+    """Objective against λ_graph: λ_graph = 0 in its own strip, λ_graph > 0 on a log axis.
+
+    Pruned trials (valued at the epoch they were stopped) are drawn hollow.
+    """
     lam, value = np.asarray(lam, dtype=float), np.asarray(value, dtype=float)
+    pruned = np.asarray(pruned, dtype=bool)
     off, on = lam == 0, lam > 0
     fig, (ax0, ax1) = plt.subplots(1, 2, sharey=True, figsize=(7.5, 4),
                                    gridspec_kw={"width_ratios": [1, 5]}, layout="constrained")
-    jitter = np.random.default_rng(0).uniform(-0.25, 0.25, int(off.sum()))
-    ax0.scatter(jitter, value[off], color="tab:orange", alpha=0.7)
+    x_off = np.random.default_rng(0).uniform(-0.25, 0.25, len(lam))
+    for ax, side, x, color in ((ax0, off, x_off, "tab:orange"), (ax1, on, lam, "tab:blue")):
+        for is_pruned, label in ((False, "complete"), (True, "pruned")):
+            m = side & (pruned == is_pruned)
+            ax.scatter(x[m], value[m], alpha=0.8, label=label if ax is ax1 else None,
+                       facecolors="none" if is_pruned else color, edgecolors=color)
     ax0.set_xlim(-0.6, 0.6)
     ax0.set_xticks([0], ["0 (off)"])
     ax0.set_xlabel(f"n = {int(off.sum())}")
     ax0.set_ylabel(objective)
-    ax1.scatter(lam[on], value[on], color="tab:blue", alpha=0.7)
     if on.any():
         ax1.set_xscale("log")
+        ax1.legend(loc="best", fontsize="small")
     ax1.set_xlabel(f"λ_graph (log axis; n = {int(on.sum())})")
     fig.suptitle(f"{objective} against λ_graph over finished trials")
     return _save(fig, path)

@@ -266,7 +266,7 @@ def render_report(findings: Findings) -> str:
     else:
         a = f.ablation
         lines += [
-            f"Base: trial #{a.base_trial} (best finished trial with λ_graph > 0), run with its tuned "
+            f"Base: trial #{a.base_trial} (best complete trial with λ_graph > 0), run with its tuned "
             f"λ_graph = {_lam(a.lambda_graph)} and with λ_graph = 0, training seeds {', '.join(map(str, a.seeds))}; "
             f"nothing else changes. Runs are stored in study `{ablation_study_name(f.study_name)}`.",
             "",
@@ -290,6 +290,8 @@ def render_report(findings: Findings) -> str:
     lines += [
         "## Method",
         "",
+        "- Finished trials are complete ones and pruned ones; a pruned trial is valued at its last reported "
+        "objective (what the scheduler judged it on), so early stopping does not leave only its survivors.",
         "- Importance: Optuna's PED-ANOVA and fANOVA on a flat copy of the finished trials in which "
         "λ_graph takes its effective value (0 when off, placed a decade below its search range), a switch "
         "equivalent to λ_graph > 0 is folded into λ_graph, and inactive parameters get an \"inactive\" level; "
