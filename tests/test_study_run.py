@@ -31,16 +31,16 @@ def _load(db: Path, name: str = "smoke") -> optuna.Study:
     return optuna.load_study(study_name=name, storage=open_storage(f"sqlite:///{db}"))
 
 
-def _wait_for(predicate, timeout_s: float, what: str, process: subprocess.Popen | None = None) -> None:
+def _wait_for(predicate, timeout_s: float, what: str, process: subprocess.Popen) -> None:
+    """Poll ``predicate`` (errors mean "not yet": the storage or server may not exist yet)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
             if predicate():
                 return
-        except (KeyError, optuna.exceptions.OptunaError, Exception) as error:  # noqa: BLE001 - not yet there
-            if process is not None and process.poll() is not None:
-                raise AssertionError(f"run exited ({process.returncode}) before {what}") from error
-        if process is not None and process.poll() is not None and not predicate():
+        except Exception:  # noqa: BLE001 - not there yet
+            pass
+        if process.poll() is not None:
             raise AssertionError(f"run exited ({process.returncode}) before {what}")
         time.sleep(0.5)
     raise AssertionError(f"timed out waiting for {what}")
