@@ -249,13 +249,14 @@ def render_report(findings: Findings) -> str:
         "",
         f"Objective: {f.objective} ({'maximize' if f.maximize else 'minimize'}). Trials: {states}.",
         "",
-        "| | trials | best objective (trial, λ_graph) | mean objective | learned |",
+        "| | trials | best objective (trial, λ_graph) | mean objective | learned (of trials with test metrics) |",
         "|---|---|---|---|---|",
     ]
     for g in (on, off):
         label = "λ_graph > 0" if g.on else "λ_graph = 0"
         best = f"{_num(g.best)} (#{g.best_trial}, {_lam(g.best_lambda)})" if g.best_trial is not None else "n/a"
-        lines.append(f"| {label} | {g.n} | {best} | {_num(g.mean)} | {g.n_learned}/{g.n_with_test} |")
+        learned = f"{g.n_learned}/{g.n_with_test}" if g.n_with_test else "n/a (no test metrics)"
+        lines.append(f"| {label} | {g.n} | {best} | {_num(g.mean)} | {learned} |")
     lines += ["", "## Parameter importance", ""]
     lines += _importance_table(f.importance)
     lines += [""] + _image(f, "importance", "Parameter importance")
