@@ -183,7 +183,12 @@ def observational_learning(findings: Findings) -> str:
     if on.n_with_test == 0 and off.n_with_test == 0:
         return f"No trial reports {LEARNED_METRIC}, so learning cannot be counted."
     return (f"Trials that learned ({LEARNED_METRIC} > {findings.threshold:g}): "
-            f"{off.n_learned}/{off.n_with_test} with λ_graph = 0 vs {on.n_learned}/{on.n_with_test} with λ_graph > 0.")
+            f"{_learned(off)} with λ_graph = 0 vs {_learned(on)} with λ_graph > 0.")
+
+
+def _learned(group: TrialGroup) -> str:
+    """Learned count "k/n" over the group's trials that report the test metric (pruned ones stop before it)."""
+    return f"{group.n_learned}/{group.n_with_test}" if group.n_with_test else "n/a (no trial reports test metrics)"
 
 
 def answer(findings: Findings) -> str:
@@ -255,8 +260,7 @@ def render_report(findings: Findings) -> str:
     for g in (on, off):
         label = "λ_graph > 0" if g.on else "λ_graph = 0"
         best = f"{_num(g.best)} (#{g.best_trial}, {_lam(g.best_lambda)})" if g.best_trial is not None else "n/a"
-        learned = f"{g.n_learned}/{g.n_with_test}" if g.n_with_test else "n/a (no test metrics)"
-        lines.append(f"| {label} | {g.n} | {best} | {_num(g.mean)} | {learned} |")
+        lines.append(f"| {label} | {g.n} | {best} | {_num(g.mean)} | {_learned(g)} |")
     lines += ["", "## Parameter importance", ""]
     lines += _importance_table(f.importance)
     lines += [""] + _image(f, "importance", "Parameter importance")
