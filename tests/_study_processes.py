@@ -4,12 +4,16 @@ for exactly the processes of that session (never anyone else's Ray)."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,6 +22,14 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def ray_tmp() -> Iterator[str]:
+    """A short private Ray temp dir (Ray's unix socket paths must stay short), removed after."""
+    path = f"/tmp/rg_e{free_port()}"
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def start_run(

@@ -18,7 +18,7 @@ from pathlib import Path
 import optuna
 import pytest
 
-from _study_processes import ROOT, free_port, kill_session, start_run
+from _study_processes import ROOT, free_port, kill_session, ray_tmp, start_run  # noqa: F401 - fixture
 from graphreg.study import open_storage
 
 SMOKE = ROOT / "search_spaces" / "smoke.yaml"
@@ -81,8 +81,7 @@ def _ray_node(args: list[str], ray_tmp: str) -> subprocess.Popen:
     )
 
 
-def test_two_node_cluster_with_postgres(tmp_path: Path, postgres_url: str) -> None:
-    ray_tmp = f"/tmp/rg_e{free_port()}"
+def test_two_node_cluster_with_postgres(tmp_path: Path, postgres_url: str, ray_tmp: str) -> None:
     port = free_port()
     address = f"127.0.0.1:{port}"
     head = _ray_node(["--head", f"--port={port}", "--include-dashboard=true", "--dashboard-host=127.0.0.1",

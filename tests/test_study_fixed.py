@@ -16,7 +16,7 @@ import pytest
 import yaml
 from optuna.trial import TrialState
 
-from _study_processes import ROOT, free_port
+from _study_processes import ROOT, ray_tmp  # noqa: F401 - fixture
 from graphreg.study import open_storage, run_fixed_configs
 from graphreg.training import TrainConfig
 
@@ -30,8 +30,8 @@ def _config(**training) -> dict:
     return config
 
 
-def test_fixed_configs_fail_reason_and_rerun_skips_complete(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("RAY_TMPDIR", f"/tmp/rg_e{free_port()}")
+def test_fixed_configs_fail_reason_and_rerun_skips_complete(tmp_path: Path, monkeypatch, ray_tmp: str) -> None:
+    monkeypatch.setenv("RAY_TMPDIR", ray_tmp)
     storage = f"sqlite:///{tmp_path / 'fixed.db'}"
     ok, diverging = _config(), _config(lr=1e30)
     study = run_fixed_configs(
@@ -66,8 +66,8 @@ def _train_workers() -> list[int]:
     return found
 
 
-def test_killed_ddp_worker_resumes_from_checkpoint(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("RAY_TMPDIR", f"/tmp/rg_e{free_port()}")
+def test_killed_ddp_worker_resumes_from_checkpoint(tmp_path: Path, monkeypatch, ray_tmp: str) -> None:
+    monkeypatch.setenv("RAY_TMPDIR", ray_tmp)
     db = tmp_path / "restart.db"
     config = _config(epochs=8)
     config["data"]["planted"].update(n_genes=300, n_pairs=20000)

@@ -15,7 +15,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from _study_processes import ROOT, free_port, kill_session, session_pids, start_run
+from _study_processes import ROOT, free_port, kill_session, ray_tmp, session_pids, start_run  # noqa: F401 - fixture
 from graphreg.study import count_finished, open_storage
 
 SMOKE = ROOT / "search_spaces" / "smoke.yaml"
@@ -51,11 +51,11 @@ def _get(url: str) -> dict:
         return json.loads(response.read())
 
 
-def test_smoke_study_states_attrs_and_dashboard_while_writing(tmp_path: Path) -> None:
+def test_smoke_study_states_attrs_and_dashboard_while_writing(tmp_path: Path, ray_tmp: str) -> None:
     db, log = tmp_path / "smoke.db", tmp_path / "run.out"
     args = ["--search-space", str(SMOKE), "--storage", f"sqlite:///{db}", "--study-dir", str(tmp_path / "study"),
             "--n-trials", "3"]  # fmt: skip
-    run = start_run(args, log, ray_tmp=f"/tmp/rg_e{free_port()}")
+    run = start_run(args, log, ray_tmp)
     port = free_port()
     dashboard = subprocess.Popen(
         [sys.executable, str(ROOT / "study" / "dashboard.py"), "--storage", f"sqlite:///{db}", "--port", str(port)],
@@ -114,13 +114,12 @@ def test_smoke_study_states_attrs_and_dashboard_while_writing(tmp_path: Path) ->
     assert trials[0].state == TrialState.COMPLETE  # the first trial has no rival to be pruned by
 
 
-def test_sigkill_mid_study_then_resume(tmp_path: Path) -> None:
+def test_sigkill_mid_study_then_resume(tmp_path: Path, ray_tmp: str) -> None:
     """Kill the whole process group while a trial runs; the rerun marks the orphan FAIL,
     retries its params once, runs only what is missing, and repeats no other config."""
     db = tmp_path / "smoke.db"
     args = ["--search-space", str(SMOKE), "--storage", f"sqlite:///{db}", "--study-dir", str(tmp_path / "study"),
             "--n-trials", "3"]  # fmt: skip
-    ray_tmp = f"/tmp/rg_e{free_port()}"
     first = start_run(args, tmp_path / "first.out", ray_tmp)
     try:
 
