@@ -15,13 +15,16 @@ from tqdm import tqdm
 
 
 class Progress:
-    """A tqdm bar over the study's trials; fed by the searcher as results arrive."""
+    """A tqdm bar over the study's trials; fed by the searcher as results arrive.
 
-    def __init__(self, total: int, best: float | None, metric: str, maximize: bool, stream: TextIO) -> None:
+    ``done`` trials finished in earlier runs, so a resumed study shows e.g. 10/24, not 0/14.
+    """
+
+    def __init__(self, done: int, total: int, best: float | None, metric: str, maximize: bool, stream: TextIO) -> None:
         self._metric, self._maximize, self._stream = metric, maximize, stream
         self._best = best
         self._running: dict[int, tuple[int, int]] = {}  # trial number -> (epoch, epochs)
-        self._bar = tqdm(total=total, file=stream, unit="trial", dynamic_ncols=True, leave=True)
+        self._bar = tqdm(total=total, initial=done, file=stream, unit="trial", dynamic_ncols=True, leave=True)
         self._refresh()
 
     def started(self, number: int, epochs: int) -> None:

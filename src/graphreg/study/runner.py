@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 import socket
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -218,7 +220,8 @@ def _run(
     done = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
     study.sampler = sampler_for(study)
     with output_to_log(study_dir / "run.log") as terminal, _ray_session(resources):
-        progress = Progress(todo, study.best_value if done else None, metric, mode == "max", terminal)
+        finished = count_finished(study)
+        progress = Progress(finished, finished + todo, study.best_value if done else None, metric, mode == "max", terminal)
         searcher = OptunaAskTellSearcher(study, make_trial, run, progress)
         tuner = tune.Tuner(
             tune.with_resources(run_trial, TRAINABLE_RESOURCES),
@@ -254,7 +257,7 @@ def _ray_session(resources: Resources) -> Iterator[None]:
     Ray Train's placement-group cleaner auto-detects its cluster; with another Ray instance on
     the machine that fails and a stopped trial's workers keep their CPUs (the next trial then
     waits forever). So joined clusters get ``RAY_ADDRESS`` in the job's environment, and a
-    local instance is recorded as the current cluster of its temp dir.
+    local instance gets a temp dir of its own and is recorded as that dir's current cluster.
     """
     if ray.is_initialized():
         _check_capacity(resources)
@@ -274,21 +277,32 @@ def _ray_session(resources: Resources) -> Iterator[None]:
         finally:
             ray.shutdown()
         return
-    ray.init(
-        address="local",
-        num_cpus=max(os.cpu_count() or 1, resources.workers_per_trial * resources.max_concurrent_trials),
-        include_dashboard=True,  # Train's placement-group cleaner queries the state API
-        dashboard_host="127.0.0.1",
-        log_to_driver=True,
-    )
-    # Record this instance as the one to auto-detect (what `ray start` does), since the
-    # workers were started before its address was known.
-    ray._private.utils.write_ray_address(ray.get_runtime_context().gcs_address)
+    # A private temp dir (unless the user chose one with RAY_TMPDIR): that is where Ray's
+    # processes look up "the current cluster", and a shared /tmp/ray is rewritten by every
+    # other Ray instance started on the machine meanwhile.
+    private_tmp = None if "RAY_TMPDIR" in os.environ else tempfile.mkdtemp(prefix="graphreg-ray-")
+    if private_tmp:
+        os.environ["RAY_TMPDIR"] = private_tmp  # inherited by every Ray process started below
     try:
-        _check_capacity(resources)
-        yield
+        ray.init(
+            address="local",
+            num_cpus=max(os.cpu_count() or 1, resources.workers_per_trial * resources.max_concurrent_trials),
+            include_dashboard=True,  # Train's placement-group cleaner queries the state API
+            dashboard_host="127.0.0.1",
+            log_to_driver=True,
+        )
+        # Record this instance as the one to auto-detect (what `ray start` does), since the
+        # workers were started before its address was known.
+        ray._private.utils.write_ray_address(ray.get_runtime_context().gcs_address)
+        try:
+            _check_capacity(resources)
+            yield
+        finally:
+            ray.shutdown()
     finally:
-        ray.shutdown()
+        if private_tmp:
+            del os.environ["RAY_TMPDIR"]
+            shutil.rmtree(private_tmp, ignore_errors=True)
 
 
 def _check_capacity(resources: Resources) -> None:
