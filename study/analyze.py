@@ -15,6 +15,7 @@ import argparse
 import sys
 
 from graphreg.analysis import analyze
+from graphreg.study import DEFAULT_STORAGE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     p = _Parser(description=__doc__.splitlines()[0])
-    p.add_argument("--storage", required=True, help="Optuna storage URL (or journal file path)")
+    p.add_argument("--storage", default=DEFAULT_STORAGE, help=f"Optuna storage URL or journal file path (default {DEFAULT_STORAGE})")
     p.add_argument("--study-name", required=True, help="the study to analyze")
     p.add_argument("--out", required=True, help="folder for report.md, plots and CSVs")
     p.add_argument("--ablate", action="store_true", help="run (or resume) the λ_graph ablation first")
