@@ -1,6 +1,7 @@
 """One training run from a config file, for trying a configuration by hand.
 
     python study/train.py --config search_spaces/train_example.yaml --workers 2
+    python study/train.py --config search_spaces/train_example.yaml --set loss.lambda_graph=0
 
 Prints one line per epoch and the final test metrics. ``--save-checkpoint DIR`` keeps the last
 epoch's checkpoint; ``--resume-from DIR`` continues from one. Bad input: one line on stderr,
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from graphreg.training import ConsoleReport, NonFiniteLossError, TrainConfig, launch_local
+from graphreg.training import ConsoleReport, NonFiniteLossError, TrainConfig, apply_overrides, launch_local
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,9 +25,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="local DDP worker processes (default 1)")
     parser.add_argument("--save-checkpoint", help="directory to keep the latest epoch's checkpoint in")
     parser.add_argument("--resume-from", help="checkpoint directory to continue from")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="PATH=VALUE",
+        help="override one config value by dotted path, e.g. --set loss.lambda_graph=0 (repeatable)",
+    )
     args = parser.parse_args(argv)
     try:
-        config = TrainConfig.from_dict(_read_yaml(Path(args.config)))
+        config = TrainConfig.from_dict(apply_overrides(_read_yaml(Path(args.config)), args.set))
         if args.workers < 1:
             raise ValueError(f"--workers must be >= 1, got {args.workers}")
         launch_local(config, args.workers, ConsoleReport(args.save_checkpoint), args.resume_from)

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from _spawn_reports import RecordingReport
-from graphreg.training import NonFiniteLossError, TrainConfig, launch_local, load_checkpoint, train
+from graphreg.training import NonFiniteLossError, TrainConfig, apply_overrides, launch_local, load_checkpoint, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,8 +131,10 @@ def _run_script(*args: str) -> subprocess.CompletedProcess:
 
 def test_study_train_script_runs_two_workers_and_prints_each_epoch(tmp_path: Path) -> None:
     config_path = tmp_path / "config.yaml"
-    config_path.write_text(yaml.safe_dump(_config(training={"epochs": 2})))
-    done = _run_script("--config", str(config_path), "--workers", "2", "--save-checkpoint", str(tmp_path / "ckpt"))
+    config_path.write_text(yaml.safe_dump(_config(training={"epochs": 4})))
+    # --set overrides the file: two epochs are run, not four.
+    args = ("--workers", "2", "--save-checkpoint", str(tmp_path / "ckpt"), "--set", "training.epochs=2")
+    done = _run_script("--config", str(config_path), *args)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert [line.split()[:2] for line in lines if line.startswith("epoch")] == [["epoch", "1"], ["epoch", "2"]]
@@ -148,6 +150,8 @@ def test_study_train_script_runs_two_workers_and_prints_each_epoch(tmp_path: Pat
         ("training: {epocs: 3}\n", ["--workers", "1"], "epocs"),
         ("[unclosed\n", ["--workers", "1"], "YAML"),
         ("training: {epochs: 1}\n", ["--workers", "0"], "workers"),
+        ("training: {epochs: 1}\n", ["--set", "training.epochs"], "dotted.path=value"),
+        ("training: {epochs: 1}\n", ["--set", "training.epocs=2"], "epocs"),
     ],
 )
 def test_study_train_script_bad_input_exits_2_with_one_line(tmp_path: Path, content, args, message) -> None:
@@ -158,6 +162,21 @@ def test_study_train_script_bad_input_exits_2_with_one_line(tmp_path: Path, cont
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_overrides_set_dotted_paths_on_a_copy() -> None:
+    base = _config()
+    changed = apply_overrides(base, ["loss.lambda_graph=0", "data.split=random", "loss.dist=null", "training.lr=0.01"])
+    expected = copy.deepcopy(base)
+    expected["loss"]["lambda_graph"] = 0
+    expected["data"]["split"] = "random"
+    expected["loss"]["dist"] = None
+    expected["training"]["lr"] = 0.01
+    assert changed == expected
+    assert base == _config()  # the input is left alone
+    assert TrainConfig.from_dict(changed).lambda_graph == 0.0
+    with pytest.raises(ValueError, match="not a config section"):
+        apply_overrides(base, ["loss.lambda_graph.x=1"])
 
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -181,3 +200,9 @@ def test_one_epoch_on_real_emap_with_biogrid_graph() -> None:
     assert set(metrics) == EXPECTED_METRICS | TEST_METRICS
     assert all(math.isfinite(metrics[key]) for key in ("train_loss", "val_pearson", "test_pearson", "attention_edge_mass"))
     assert metrics["norm_weighted_graph"] > 0
+
+
+@pytest.mark.parametrize("name", ["train_example.yaml", "train_emap.yaml"])
+def test_shipped_training_configs_parse(name: str) -> None:
+    values = yaml.safe_load((ROOT / "search_spaces" / name).read_text())
+    assert TrainConfig.from_dict(values).to_dict()["loss"]["lambda_graph"] == values["loss"]["lambda_graph"] > 0

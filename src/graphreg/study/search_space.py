@@ -41,7 +41,7 @@ from typing import Any
 import optuna
 import yaml
 
-from graphreg.training import TrainConfig
+from graphreg.training import TrainConfig, set_config_value
 
 _SECTIONS = ("study", "fixed", "params")
 _STUDY_KEYS = (
@@ -166,9 +166,9 @@ class SearchSpace:
             if param.active(values):
                 values[param.name] = param.suggest(trial)
                 if not param.switch:
-                    _set_path(config, param.name, values[param.name])
+                    set_config_value(config, param.name, values[param.name])
             elif param.has_otherwise:
-                _set_path(config, param.name, param.otherwise)
+                set_config_value(config, param.name, param.otherwise)
         return config
 
     def epochs(self) -> int:
@@ -188,7 +188,7 @@ class SearchSpace:
             for value in param.candidates():
                 config = copy.deepcopy(self.fixed)
                 try:
-                    _set_path(config, param.name, value)
+                    set_config_value(config, param.name, value)
                     TrainConfig.from_dict(config)
                 except ValueError as error:
                     raise ValueError(f"{source}: param {param.name!r} = {value!r}: {error}") from None
@@ -298,14 +298,3 @@ def _distribution(kind: str, spec: Mapping[str, Any], where: str) -> optuna.dist
         return optuna.distributions.IntDistribution(low, high, log=log, step=int(step or 1))
     return optuna.distributions.FloatDistribution(low, high, log=log, step=None if step is None else float(step))
 
-
-def _set_path(config: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``config["a"]["b"] = value`` for ``path == "a.b"``, creating sections as needed."""
-    *sections, key = path.split(".")
-    node = config
-    for section in sections:
-        child = node.setdefault(section, {})
-        if not isinstance(child, dict):
-            raise ValueError(f"param {path!r}: {section!r} is not a config section")
-        node = child
-    node[key] = value

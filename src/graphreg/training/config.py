@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+import yaml
+
 from graphreg.data import PLANTED_GRAPH, DataConfig, parse_section
 from graphreg.losses import PointDistGraphReg
 from graphreg.model import GraphHead
@@ -133,3 +135,33 @@ class TrainConfig:
     def lambda_graph(self) -> float:
         """The effective λ_graph (the loss's default when the config leaves it out)."""
         return float(self.to_dict()["loss"]["lambda_graph"])
+
+
+def set_config_value(config: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``config["a"]["b"] = value`` for the dotted ``path == "a.b"``, creating sections as
+    needed (the addressing that study parameters and ``--set`` overrides share)."""
+    *sections, key = path.split(".")
+    node = config
+    for section in sections:
+        child = node.setdefault(section, {})
+        if not isinstance(child, dict):
+            raise ValueError(f"{path!r}: {section!r} is not a config section")
+        node = child
+    node[key] = value
+
+
+def apply_overrides(config: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """A copy of ``config`` with each ``"dotted.path=value"`` applied, the value read as YAML
+    (``loss.lambda_graph=0``, ``data.split=random``, ``loss.dist=null``)."""
+    config = copy.deepcopy(config)
+    for override in overrides:
+        path, sep, text = override.partition("=")
+        if not sep or not path.strip():
+            raise ValueError(f"bad override {override!r}: expected dotted.path=value")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise ValueError(f"bad override {override!r}: the value is not valid YAML") from None
+        set_config_value(config, path.strip(), value)
+    return config
+
