@@ -131,7 +131,8 @@ def write_analysis(
     """
     trials = finished_trials(study)
     maximize = study.direction == StudyDirection.MAXIMIZE
-    objective = study.metric_names[0] if study.metric_names else "objective"
+    named = [t.user_attrs["objective"] for t in trials if "objective" in t.user_attrs]
+    objective = study.metric_names[0] if study.metric_names else (named[0] if named else "objective")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     importance.to_csv(out / "importance.csv", index=False)

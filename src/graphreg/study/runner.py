@@ -201,7 +201,6 @@ def _run(
     study = optuna.create_study(study_name=name, storage=storage, direction=direction, load_if_exists=True)
     if study.direction.name.lower() != direction:
         raise ValueError(f"study {name!r} exists with direction {study.direction.name.lower()}, not {direction}")
-    study.set_metric_names([metric])  # shown by optuna-dashboard and the analysis report
     recovered = recover_orphans(study, requeue=requeue)
     if recovered:
         print(f"recovered {len(recovered)} orphaned trial(s) of an earlier run: {recovered}", flush=True)

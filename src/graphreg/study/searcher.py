@@ -50,6 +50,9 @@ class OptunaAskTellSearcher(Searcher):
         trial, config = self._make_trial(self._study)
         resolved = TrainConfig.from_dict(config).to_dict()
         trial.set_user_attr("config", resolved)
+        # The objective's name, for the analysis (a study-level attribute written while
+        # optuna-dashboard already runs keeps the dashboard from listing the study).
+        trial.set_user_attr("objective", self._run["metric"])
         self._live[trial_id] = (trial, int(resolved["training"]["epochs"]), time.monotonic())
         if self._progress is not None:
             self._progress.started(trial.number, int(resolved["training"]["epochs"]))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import sqlite3
+import time
 from pathlib import Path
 
 import optuna
@@ -77,17 +78,20 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
             raise ValueError(f"bad storage URL {redact_url(url)!r}: SQLite needs a file path")
         _prepare_sqlite(Path(parsed.database))
         engine_kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT_S}}
-    attempts = 3
+    attempts = 10
     for attempt in range(1, attempts + 1):
         try:
             return optuna.storages.RDBStorage(parsed.render_as_string(hide_password=False), engine_kwargs=engine_kwargs)
         except (sqlalchemy.exc.SQLAlchemyError, ImportError, ValueError) as error:
             # Two processes creating the schema at once (a study and its dashboard): the
-            # loser sees "already exists" and finds the schema complete on the next try.
-            if "already exists" not in str(error) or attempt == attempts:
-                message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-                raise ValueError(f"cannot open storage {redact_url(url)!r}: {redact_text(message, url)}") from None
-    raise ValueError(f"cannot open storage {redact_url(url)!r}")  # not reached: the loop returns or raises
+            # loser sees "already exists" and finds the schema complete once the winner is
+            # done, which takes a moment on a busy machine.
+            if "already exists" in str(error) and attempt < attempts:
+                time.sleep(0.5)
+                continue
+            message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise ValueError(f"cannot open storage {redact_url(url)!r}: {redact_text(message, url)}") from None
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _with_installed_driver(parsed: URL) -> URL:
