@@ -141,4 +141,5 @@ def test_bad_options_are_one_line_exit_2(storage, tmp_path, capsys, args, fragme
 
 
 def test_missing_required_option(capsys):
-    _assert_one_line_error_in_process(_main(capsys, "--study-name", "x"), "required", "--storage")
+    # --storage defaults to the runner's storage; --out has no default.
+    _assert_one_line_error_in_process(_main(capsys, "--study-name", "x"), "required", "--out")
