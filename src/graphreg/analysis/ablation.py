@@ -20,7 +20,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 import pandas as pd
 
-from graphreg.analysis.importance import LAMBDA_GRAPH, effective_lambda_graph, finished_trials
+from graphreg.analysis.importance import LAMBDA_GRAPH, effective_lambda_graph, finished_trials, objective_name
 from graphreg.analysis.stats import ArmComparison, compare_arms
 from graphreg.study import run_fixed_configs
 
@@ -190,7 +190,7 @@ def run_ablation(
     """
     base = ablation_base(study)
     configs, attrs = ablation_configs(base.user_attrs["config"], seeds, base.number)
-    metric = study.metric_names[0] if study.metric_names else "val_pearson"
+    metric = objective_name(study) or "val_pearson"
     ablation = run_fixed_configs(
         ablation_study_name(study.study_name),
         storage,

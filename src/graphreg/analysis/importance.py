@@ -89,6 +89,14 @@ def effective_lambda_graph(trial: FrozenTrial) -> float:
         raise ValueError(f"trial #{trial.number}'s config has no '{LAMBDA_GRAPH}'") from None
 
 
+def objective_name(study: optuna.Study) -> str | None:
+    """The objective's metric name: the study's metric name, else the ``objective`` user attr
+    the runner stores on each trial; None when neither says."""
+    if study.metric_names:
+        return study.metric_names[0]
+    return next((t.user_attrs["objective"] for t in study.get_trials(deepcopy=False) if "objective" in t.user_attrs), None)
+
+
 def finished_trials(study: optuna.Study, states: Sequence[TrialState] = FINISHED) -> list[FrozenTrial]:
     """Trials in ``states`` with a finite objective value, in trial order.
 

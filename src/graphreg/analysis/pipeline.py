@@ -24,6 +24,7 @@ from graphreg.analysis.ablation import (
 from graphreg.analysis.importance import (
     effective_lambda_graph,
     finished_trials,
+    objective_name,
     param_importances,
 )
 from graphreg.analysis.report import (
@@ -131,8 +132,7 @@ def write_analysis(
     """
     trials = finished_trials(study)
     maximize = study.direction == StudyDirection.MAXIMIZE
-    named = [t.user_attrs["objective"] for t in trials if "objective" in t.user_attrs]
-    objective = study.metric_names[0] if study.metric_names else (named[0] if named else "objective")
+    objective = objective_name(study) or "objective"
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     importance.to_csv(out / "importance.csv", index=False)
