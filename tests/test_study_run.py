@@ -57,12 +57,14 @@ def test_smoke_study_states_attrs_and_dashboard_while_writing(tmp_path: Path, ra
             "--n-trials", "3"]  # fmt: skip
     run = start_run(args, log, ray_tmp)
     port = free_port()
-    dashboard = subprocess.Popen(
-        [sys.executable, str(ROOT / "study" / "dashboard.py"), "--storage", f"sqlite:///{db}", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    dashboard_log = tmp_path / "dashboard.out"
+    with open(dashboard_log, "wb") as out:
+        dashboard = subprocess.Popen(
+            [sys.executable, str(ROOT / "study" / "dashboard.py"), "--storage", f"sqlite:///{db}", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         seen_live = {}
 
@@ -77,7 +79,11 @@ def test_smoke_study_states_attrs_and_dashboard_while_writing(tmp_path: Path, ra
                 return True
             return False
 
-        _wait_for(dashboard_shows_a_reporting_trial, 240, "the dashboard to show a finished trial mid-study", run)
+        try:
+            _wait_for(dashboard_shows_a_reporting_trial, 240, "the dashboard to show a finished trial mid-study", run)
+        except AssertionError as error:
+            state = "running" if dashboard.poll() is None else f"exited ({dashboard.returncode})"
+            raise AssertionError(f"{error}; the dashboard {state}, its output:\n{dashboard_log.read_text()[-3000:]}") from None
         assert {"val_pearson", "world_size", "wall_time_s", "config"} <= seen_live["attrs"]
         assert run.wait(timeout=300) == 0, log.read_text()[-3000:]
     finally:

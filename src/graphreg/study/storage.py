@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import optuna
@@ -84,14 +85,18 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
             return optuna.storages.RDBStorage(parsed.render_as_string(hide_password=False), engine_kwargs=engine_kwargs)
         except (sqlalchemy.exc.SQLAlchemyError, ImportError, ValueError) as error:
             # Two processes creating the schema at once (a study and its dashboard): the
-            # loser sees "already exists" and finds the schema complete once the winner is
-            # done, which takes a moment on a busy machine.
-            if "already exists" in str(error) and attempt < attempts:
+            # loser sees a table that "already exists" or a duplicate version row, and finds
+            # the schema complete once the winner is done, a moment later on a busy machine.
+            if _lost_creation_race(error) and attempt < attempts:
                 time.sleep(0.5)
                 continue
             message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise ValueError(f"cannot open storage {redact_url(url)!r}: {redact_text(message, url)}") from None
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _lost_creation_race(error: Exception) -> bool:
+    return isinstance(error, sqlalchemy.exc.IntegrityError) or "already exists" in str(error)
 
 
 def _with_installed_driver(parsed: URL) -> URL:
@@ -105,12 +110,24 @@ def _with_installed_driver(parsed: URL) -> URL:
 
 def _prepare_sqlite(path: Path) -> None:
     """Create the database's folder and switch it to WAL (a persistent property of the file),
-    so readers never block the writer."""
+    so readers never block the writer.
+
+    Two processes opening a new database at once (a study and its dashboard) both try the
+    switch, and SQLite answers the loser "database is locked" at once, without waiting for its
+    busy timeout; the loser retries until the winner is done.
+    """
+    deadline = time.monotonic() + SQLITE_TIMEOUT_S
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with sqlite3.connect(path, timeout=SQLITE_TIMEOUT_S) as connection:
-            connection.execute("PRAGMA journal_mode=WAL")
-        connection.close()
+        while True:
+            try:
+                with closing(sqlite3.connect(path, timeout=SQLITE_TIMEOUT_S)) as connection:
+                    connection.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
     except (OSError, sqlite3.Error) as error:
         raise ValueError(f"cannot open SQLite storage {path}: {error}") from None
 
