@@ -10,6 +10,7 @@ trial's last checkpoint.
 
 from __future__ import annotations
 
+import gc
 import math
 from typing import Any
 
@@ -76,6 +77,7 @@ def _train_worker(loop_config: dict[str, Any]) -> None:
         "worker_nodes": ",".join(nodes),
     }
     checkpoint = ray.train.get_checkpoint()
+    failure = None
     try:
         if checkpoint is None:
             train(loop_config["train"], _RayTrainReport(extra))
@@ -85,8 +87,14 @@ def _train_worker(loop_config: dict[str, Any]) -> None:
                 extra["resumed_from_epoch"] = load_checkpoint(directory).epoch
                 train(loop_config["train"], _RayTrainReport(extra), resume_from=directory)
     except (ValueError, NonFiniteLossError) as error:
+        failure = _one_line(error)
+    # Ray Train destroys the process group when this function returns; the DDP model, kept
+    # alive by reference cycles (and by a failure's traceback), must go first, or gloo may
+    # abort the worker at exit.
+    gc.collect()
+    if failure is not None:
         # Deterministic: retrying would fail the same way. Every rank reports, as Train requires.
-        ray.train.report({run["metric"]: _worst(run["mode"]), FAIL_REASON: _one_line(error), **extra})
+        ray.train.report({run["metric"]: _worst(run["mode"]), FAIL_REASON: failure, **extra})
 
 
 class _RayTrainReport:
