@@ -37,11 +37,22 @@ def ray_tmp():
 
 def _analyze(tmp_path, storage, ray_tmp):
     env = {**os.environ, "RAY_TMPDIR": ray_tmp}
-    return subprocess.run(
-        [sys.executable, str(REPO / "study" / "analyze.py"), "--storage", storage, "--study-name", "smoke",
-         "--out", str(tmp_path / "report"), "--ablate", "--seeds", str(SEEDS), "--workers-per-trial", "2",
-         "--bootstrap", "3"],
-        capture_output=True, text=True, timeout=900, cwd=tmp_path, env=env)
+    try:
+        result = subprocess.run(
+            [sys.executable, str(REPO / "study" / "analyze.py"), "--storage", storage, "--study-name", "smoke",
+             "--out", str(tmp_path / "report"), "--ablate", "--seeds", str(SEEDS), "--workers-per-trial", "2",
+             "--bootstrap", "3"],
+            capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
+    except subprocess.TimeoutExpired as error:
+        pytest.fail(f"analyze.py --ablate ran past {error.timeout} s; the end of its run log:\n{_run_log(tmp_path)}")
+    assert result.returncode == 0, f"{result.stderr[-3000:]}\nthe end of its run log:\n{_run_log(tmp_path)}"
+    return result
+
+
+def _run_log(tmp_path) -> str:
+    """The end of the ablation's run log (Ray's and the trial workers' output)."""
+    log = tmp_path / "studies" / ablation_study_name("smoke") / "run.log"
+    return log.read_text(encoding="utf-8", errors="replace")[-6000:] if log.exists() else "(no run log)"
 
 
 @pytest.mark.slow
@@ -54,7 +65,6 @@ def test_ablation_runs_both_arms_as_ddp_trials_and_resumes(tmp_path, ray_tmp):
     base = ablation_base(study)
 
     first = _analyze(tmp_path, storage, ray_tmp)
-    assert first.returncode == 0, first.stderr[-3000:]
     ablation = optuna.load_study(study_name=ablation_study_name("smoke"), storage=storage)
     runs = ablation.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
     assert sorted((t.user_attrs["arm"], t.user_attrs["seed"]) for t in runs) == [
@@ -83,6 +93,5 @@ def test_ablation_runs_both_arms_as_ddp_trials_and_resumes(tmp_path, ray_tmp):
 
     # A rerun resumes: nothing is trained again, the answer is the same.
     second = _analyze(tmp_path, storage, ray_tmp)
-    assert second.returncode == 0, second.stderr[-3000:]
     assert len(optuna.load_study(study_name=ablation_study_name("smoke"), storage=storage).trials) == len(runs)
     assert second.stdout.strip().splitlines()[-1] == answer
