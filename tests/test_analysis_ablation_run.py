@@ -42,7 +42,7 @@ def _analyze(tmp_path, storage, ray_tmp):
             [sys.executable, str(REPO / "study" / "analyze.py"), "--storage", storage, "--study-name", "smoke",
              "--out", str(tmp_path / "report"), "--ablate", "--seeds", str(SEEDS), "--workers-per-trial", "2",
              "--bootstrap", "3"],
-            capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
+            capture_output=True, text=True, timeout=900, cwd=tmp_path, env=env)
     except subprocess.TimeoutExpired as error:
         pytest.fail(f"analyze.py --ablate ran past {error.timeout} s; the end of its run log:\n{_run_log(tmp_path)}")
     assert result.returncode == 0, f"{result.stderr[-3000:]}\nthe end of its run log:\n{_run_log(tmp_path)}"

@@ -31,15 +31,20 @@ from graphreg.study.resume import count_finished, recover_orphans
 from graphreg.study.search_space import SearchSpace
 from graphreg.study.searcher import OptunaAskTellSearcher, TrialFactory
 from graphreg.study.storage import check_storage_url, open_storage
-from graphreg.study.trial import TRAINABLE_RESOURCES, run_trial
+from graphreg.study.trial import COLLECTIVE_TIMEOUT_S, TRAINABLE_RESOURCES, run_trial
 from graphreg.training import TrainConfig
 
 DEFAULT_STORAGE = "sqlite:///studies/graphreg.db"
 # Ray Train settings for short trials (measured in bench/study_overhead.py); set the variables
 # yourself to override. The controller polls its workers every health-check interval, and with
 # the 2 s default every report() waits up to 2 s; the preemption watcher is one more actor
-# process per trial, of no use on machines that are not preempted.
-_RAY_ENV = {"RAY_TRAIN_HEALTH_CHECK_INTERVAL_S": "0.05", "RAY_TRAIN_ENABLE_PREEMPTION_WATCHER": "0"}
+# process per trial, of no use on machines that are not preempted. Train's own barriers get
+# the trials' collective timeout.
+_RAY_ENV = {
+    "RAY_TRAIN_HEALTH_CHECK_INTERVAL_S": "0.05",
+    "RAY_TRAIN_ENABLE_PREEMPTION_WATCHER": "0",
+    "RAY_TRAIN_COLLECTIVE_TIMEOUT_S": str(COLLECTIVE_TIMEOUT_S),
+}
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import ray.train
 import torch.distributed as dist
 from ray import tune
 from ray.train import Checkpoint, CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
-from ray.train.torch import TorchTrainer
+from ray.train.torch import TorchConfig, TorchTrainer
 from ray.tune.integration.ray_train import TuneReportCallback
 
 from graphreg.training import NonFiniteLossError, load_checkpoint, train
@@ -28,6 +28,11 @@ FAIL_REASON = "fail_reason"
 # The Tune trainable itself only waits on the Train controller: it needs no CPU, but a Tune
 # placement group cannot be empty, so it asks for a token amount of memory.
 TRAINABLE_RESOURCES = {"memory": 1 << 20}
+# How long a rank waits for its peers in a collective (gloo/NCCL, and Ray Train's own report
+# barrier) before the attempt fails and Train retries it from the last checkpoint. The ranks
+# do the same work between collectives, so a wait this long means a stalled peer; the defaults
+# (30 min for torch, none for Ray Train) would hold a study still for that long or forever.
+COLLECTIVE_TIMEOUT_S = 300
 
 
 def run_trial(trial_config: dict[str, Any]) -> None:
@@ -40,6 +45,7 @@ def run_trial(trial_config: dict[str, Any]) -> None:
     trainer = TorchTrainer(
         _train_worker,
         train_loop_config={"train": trial_config["train"], "run": run},
+        torch_config=TorchConfig(timeout_s=COLLECTIVE_TIMEOUT_S),
         scaling_config=ScalingConfig(
             num_workers=run["workers"],
             use_gpu=run["gpus_per_worker"] > 0,
