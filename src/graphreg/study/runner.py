@@ -270,44 +270,46 @@ def _ray_session(resources: Resources) -> Iterator[None]:
         return
     for key, value in _RAY_ENV.items():
         os.environ.setdefault(key, value)  # Tune and Train propagate these to trials and controllers
-    if resources.ray_address:
-        env = {key: os.environ[key] for key in _RAY_ENV} | {"RAY_ADDRESS": resources.ray_address}
-        try:
-            ray.init(address=resources.ray_address, runtime_env={"env_vars": env}, log_to_driver=True)
-        except (ConnectionError, RuntimeError, ValueError) as error:
-            raise ValueError(f"cannot join the Ray cluster at {resources.ray_address}: {error}") from None
-        try:
-            _check_capacity(resources)
-            yield
-        finally:
-            ray.shutdown()
-        return
-    # A private temp dir (unless the user chose one with RAY_TMPDIR): that is where Ray's
-    # processes look up "the current cluster", and a shared /tmp/ray is rewritten by every
-    # other Ray instance started on the machine meanwhile.
-    private_tmp = None if "RAY_TMPDIR" in os.environ else tempfile.mkdtemp(prefix="graphreg-ray-")
-    if private_tmp:
+    # A local instance gets a private temp dir (unless the user chose one with RAY_TMPDIR): that
+    # is where Ray's processes look up "the current cluster", and a shared /tmp/ray is rewritten
+    # by every other Ray instance started on the machine meanwhile.
+    private_tmp = None
+    if not resources.ray_address and "RAY_TMPDIR" not in os.environ:
+        private_tmp = tempfile.mkdtemp(prefix="graphreg-ray-")
         os.environ["RAY_TMPDIR"] = private_tmp  # inherited by every Ray process started below
     try:
-        ray.init(
-            address="local",
-            num_cpus=max(os.cpu_count() or 1, resources.workers_per_trial * resources.max_concurrent_trials),
-            include_dashboard=True,  # Train's placement-group cleaner queries the state API
-            dashboard_host="127.0.0.1",
-            log_to_driver=True,
-        )
-        # Record this instance as the one to auto-detect (what `ray start` does), since the
-        # workers were started before its address was known.
-        ray._private.utils.write_ray_address(ray.get_runtime_context().gcs_address)
-        try:
-            _check_capacity(resources)
-            yield
-        finally:
-            ray.shutdown()
+        if resources.ray_address:
+            _join_cluster(resources.ray_address)
+        else:
+            _start_local_instance(resources)
+        _check_capacity(resources)
+        yield
     finally:
+        ray.shutdown()  # a no-op when Ray never started
         if private_tmp:
             del os.environ["RAY_TMPDIR"]
             shutil.rmtree(private_tmp, ignore_errors=True)
+
+
+def _join_cluster(address: str) -> None:
+    env = {key: os.environ[key] for key in _RAY_ENV} | {"RAY_ADDRESS": address}
+    try:
+        ray.init(address=address, runtime_env={"env_vars": env}, log_to_driver=True)
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        raise ValueError(f"cannot join the Ray cluster at {address}: {error}") from None
+
+
+def _start_local_instance(resources: Resources) -> None:
+    ray.init(
+        address="local",
+        num_cpus=max(os.cpu_count() or 1, resources.workers_per_trial * resources.max_concurrent_trials),
+        include_dashboard=True,  # Train's placement-group cleaner queries the state API
+        dashboard_host="127.0.0.1",
+        log_to_driver=True,
+    )
+    # Record this instance as the one to auto-detect (what `ray start` does), since the
+    # workers were started before its address was known.
+    ray._private.utils.write_ray_address(ray.get_runtime_context().gcs_address)
 
 
 def _check_capacity(resources: Resources) -> None:
