@@ -65,9 +65,10 @@ def session_pids(sid: int) -> set[int]:
     return pids
 
 
-def kill_session(sid: int, timeout_s: float = 30.0) -> set[int]:
+def kill_session(sid: int, timeout_s: float = 30.0) -> dict[int, str]:
     """SIGKILL the process group ``sid`` and then any straggler of the session; returns the
-    processes that were still alive after the group kill had had time to act."""
+    processes that were still alive after the group kill had had time to act, with their
+    command lines (so a failing test says what survived)."""
     try:
         os.killpg(sid, signal.SIGKILL)
     except ProcessLookupError:
@@ -75,10 +76,17 @@ def kill_session(sid: int, timeout_s: float = 30.0) -> set[int]:
     deadline = time.monotonic() + timeout_s
     while session_pids(sid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    stragglers = session_pids(sid)
+    stragglers = {pid: _command_line(pid) for pid in session_pids(sid)}
     for pid in stragglers:
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
     return stragglers
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return "(gone)"

@@ -98,7 +98,8 @@ def test_two_node_cluster_with_postgres(tmp_path: Path, postgres_url: str, ray_t
         try:
             assert run.wait(timeout=400) == 0, (tmp_path / "run.out").read_text()[-3000:]
         finally:
-            assert not kill_session(run.pid)
+            stragglers = kill_session(run.pid)
+        assert not stragglers, f"processes outlived the run: {stragglers}"
     finally:
         for node in reversed(nodes):
             kill_session(node.pid)

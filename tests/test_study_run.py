@@ -150,7 +150,8 @@ def test_sigkill_mid_study_then_resume(tmp_path: Path, ray_tmp: str) -> None:
     try:
         assert second.wait(timeout=400) == 0, (tmp_path / "second.out").read_text()[-3000:]
     finally:
-        assert not kill_session(second.pid)
+        stragglers = kill_session(second.pid)
+    assert not stragglers, f"processes outlived the rerun: {stragglers}"
 
     study = _load(db)
     trials = study.get_trials()
